@@ -1,0 +1,100 @@
+"""Configuration classes. Every setting reads an environment variable and has a working default."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'marketplace.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(BASE_DIR / "instance" / "search-index"))
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+
+    # Sessions and cookies: HttpOnly always, SameSite=Lax, Secure behind HTTPS.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_I18N_ENABLED = False  # use WTForms' bundled zh translations (no Flask-Babel)
+
+    # API bearer tokens.
+    API_TOKEN_TTL_HOURS = _env_int("API_TOKEN_TTL_HOURS", 12)
+
+    # Login throttling (Flask-Limiter). Use redis://… when several processes serve the app.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per day")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Password hashing (argon2id). Defaults are argon2-cffi's RFC 9106 "low memory" profile.
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
+
+    # Outgoing mail; leave SMTP_HOST empty to keep notifications in-app only.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
+    SMTP_SSL = _env_bool("SMTP_SSL", False)
+    SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 10)
+    SMTP_FROM = os.environ.get("SMTP_FROM", "揭榜挂帅场景平台 <noreply@localhost>")
+
+    # Number of reverse proxies in front of the app (X-Forwarded-For hops to trust).
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    PER_PAGE = 20
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # Cheap hashing keeps the suite fast; production keeps the real cost.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    RATELIMIT_STORAGE_URI = "memory://"
+    SMTP_HOST = ""
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def check(cls):
+        if cls.SECRET_KEY == Config.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

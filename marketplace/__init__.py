@@ -1,0 +1,95 @@
+"""揭榜挂帅场景平台 — the application factory."""
+
+import logging
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from config import CONFIGS
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` that 404s on ids no database column can hold, instead of a driver error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def create_app(config_class=None):
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("MARKETPLACE_ENV", "development")]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+        instance_path=os.path.join(root, "instance"),
+    )
+    app.config.from_object(config_class)
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json.ensure_ascii = False
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024)
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.getLogger("marketplace").setLevel(logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    from marketplace.web import register_errorhandlers, register_security_headers, register_template_helpers
+
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    from marketplace.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    from marketplace.core import aftercommit
+    from marketplace.core.db import render_item
+    from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True, render_item=render_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录后再访问该页面"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    if not getattr(db, "_aftercommit_installed", False):
+        aftercommit.install(db)
+        db._aftercommit_installed = True
+
+    from marketplace.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        if not str(user_id).isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app):
+    from marketplace import accounts, api, audit, main, notifications, providers
+    from marketplace.extensions import csrf
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(providers.bp)
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies

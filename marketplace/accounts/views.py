@@ -1,0 +1,257 @@
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.accounts import bp
+from marketplace.accounts import operations as ops
+from marketplace.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    OrganisationEditForm,
+    OrganisationForm,
+    SignUpForm,
+    UserEditForm,
+    UserForm,
+)
+from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
+from marketplace.accounts.throttle import login_throttle
+from marketplace.audit.operations import record
+from marketplace.core.errors import DomainError, ValidationFailed
+from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.pagination import paginate
+from marketplace.core.permissions import get_or_404, require_role
+from marketplace.extensions import db
+
+
+def _safe_next(target):
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return None
+
+
+def home_for(user):
+    if user.role == Role.admin:
+        return url_for("main.admin_home")
+    if user.role == Role.provider:
+        return url_for("providers.my_application")
+    return url_for("notifications.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_throttle
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = ops.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append("邮箱或密码不正确，或账号已停用")
+        else:
+            record(user, "user.login", user)
+            db.session.commit()
+            login_user(user)
+            flash(f"欢迎，{user.name}", "success")
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("您已退出登录", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = ops.sign_up_provider(
+                organisation_name=form.organisation_name.data, credit_code=form.credit_code.data,
+                contact_name=form.contact_name.data, email=form.email.data,
+                password=form.password.data, phone=form.phone.data)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc)
+        else:
+            login_user(user)
+            flash("注册成功。下一步：申请加入数字化转型伙伴服务商清单。", "success")
+            return redirect(url_for("providers.apply"))
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_password(current_user, current_user, current_password=form.current_password.data,
+                                new_password=form.new_password.data)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc)
+        else:
+            flash("密码已修改", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form)
+
+
+# --- admin: organisations -------------------------------------------------------------------
+
+@bp.get("/admin/organisations")
+@login_required
+def admin_organisations():
+    require_role("admin")
+    query = sa.select(Organisation).order_by(Organisation.kind, Organisation.name)
+    kind = request.args.get("kind")
+    if OrganisationKind.get(kind):
+        query = query.where(Organisation.kind == kind)
+    q = (request.args.get("q") or "").strip()[:100]
+    if q:
+        query = query.where(Organisation.name.contains(q, autoescape=True))
+    return render_template("accounts/admin_organisations.html", page=paginate(query), kind=kind, q=q,
+                           kinds=OrganisationKind)
+
+
+def _organisation_form_page(form, org=None):
+    return render_template("accounts/admin_organisation_form.html", form=form, org=org)
+
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@login_required
+def admin_new_organisation():
+    require_role("admin")
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = ops.create_organisation(
+                current_user, name=form.name.data, kind=form.kind.data, credit_code=form.credit_code.data,
+                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc)
+        else:
+            flash(f"已创建单位：{org.name}", "success")
+            return redirect(url_for("accounts.admin_organisations"))
+    return _organisation_form_page(form)
+
+
+@bp.route("/admin/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def admin_edit_organisation(org_id):
+    require_role("admin")
+    org = get_or_404(Organisation, org_id)
+    form = OrganisationEditForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            ops.update_organisation(current_user, org, name=form.name.data, credit_code=form.credit_code.data,
+                                    contact_name=form.contact_name.data, contact_phone=form.contact_phone.data)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc)
+        else:
+            flash("单位信息已保存", "success")
+            return redirect(url_for("accounts.admin_organisations"))
+    users = db.session.scalars(sa.select(User).where(User.organisation_id == org.id).order_by(User.id)).all()
+    return render_template("accounts/admin_organisation_form.html", form=form, org=org, users=users)
+
+
+# --- admin: users ---------------------------------------------------------------------------
+
+def _organisation_choices():
+    orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.kind, Organisation.name)).all()
+    return [("", "（无）")] + [(str(o.id), f"{o.name}（{o.kind.label}）") for o in orgs]
+
+
+@bp.get("/admin/users")
+@login_required
+def admin_users():
+    require_role("admin")
+    query = sa.select(User).order_by(User.id.desc())
+    role = request.args.get("role")
+    if Role.get(role):
+        query = query.where(User.role == role)
+    q = (request.args.get("q") or "").strip()[:100]
+    if q:
+        query = query.where(sa.or_(User.email.contains(q, autoescape=True), User.name.contains(q, autoescape=True)))
+    status = request.args.get("status")
+    if status in ("active", "inactive"):
+        query = query.where(User.is_active.is_(status == "active"))
+    return render_template("accounts/admin_users.html", page=paginate(query), roles=Role, role=role, q=q,
+                           status=status, action_form=EmptyForm())
+
+
+def _org_from_id(org_id):
+    return db.session.get(Organisation, org_id) if org_id else None
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def admin_new_user():
+    require_role("admin")
+    form = UserForm()
+    org_choices = _organisation_choices()
+    if form.validate_on_submit():
+        try:
+            user = ops.create_user(current_user, email=form.email.data, password=form.password.data,
+                                   name=form.name.data, role=form.role.data,
+                                   organisation=_org_from_id(form.organisation_id.data))
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc)
+        else:
+            flash(f"已创建用户：{user.email}", "success")
+            return redirect(url_for("accounts.admin_users"))
+    return render_template("accounts/admin_user_form.html", form=form, org_choices=org_choices, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def admin_edit_user(user_id):
+    require_role("admin")
+    user = get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        try:
+            ops.update_user(current_user, user, name=form.name.data, role=form.role.data,
+                            organisation=_org_from_id(form.organisation_id.data))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if isinstance(exc, ValidationFailed):
+                apply_field_errors(form, exc)
+            else:
+                flash(exc.message, "danger")
+        else:
+            flash("用户信息已保存", "success")
+            return redirect(url_for("accounts.admin_users"))
+    return render_template("accounts/admin_user_form.html", form=form, org_choices=_organisation_choices(),
+                           user=user)
+
+
+@bp.post("/admin/users/<int:user_id>/<any(activate, deactivate):action>")
+@login_required
+def admin_set_user_active(user_id, action):
+    require_role("admin")
+    user = get_or_404(User, user_id)
+    if EmptyForm().validate_on_submit():
+        ops.set_user_active(current_user, user, action == "activate")
+        db.session.commit()
+        flash(f"已{'启用' if action == 'activate' else '停用'}账号 {user.email}", "success")
+    return redirect(url_for("accounts.admin_users"))

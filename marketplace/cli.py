@@ -1,0 +1,68 @@
+"""Command-line tools: `flask --app wsgi create-admin | seed-demo | audit verify`."""
+
+import sys
+
+import click
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+
+
+def register_commands(app):
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(audit_group)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="平台管理员", show_default=True)
+def create_admin(email, password, name):
+    """Create a platform admin account."""
+    from marketplace.accounts.models import Role, User
+    from marketplace.accounts.operations import create_user, normalise_email
+    from marketplace.core.errors import ValidationFailed
+
+    if len(password) < 8:
+        raise click.BadParameter("密码至少 8 个字符", param_hint="--password")
+    if db.session.scalar(sa.select(User).where(User.email == normalise_email(email))):
+        click.echo(f"账号 {email} 已存在", err=True)
+        sys.exit(1)
+    try:
+        user = create_user(None, email=email, password=password, name=name, role=Role.admin)
+    except ValidationFailed as exc:
+        click.echo("; ".join(f"{k}: {v}" for k, v in exc.fields.items()), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"已创建平台管理员 {user.email}（id {user.id}）")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load realistic demo data (idempotent) and print one account per role."""
+    from marketplace.demo import DEMO_PASSWORD, seed
+
+    accounts = seed()
+    db.session.commit()
+    click.echo(f"演示数据已就绪。演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for role, email in accounts.items():
+        click.echo(f"  {role:<12} {email}")
+
+
+@click.group("audit")
+def audit_group():
+    """Audit log tools."""
+
+
+@audit_group.command("verify")
+def audit_verify():
+    """Recompute the hash chain; exit 1 and name the first bad event if history was altered."""
+    from marketplace.audit.operations import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"审计链完整：共 {result.events} 条事件")
+        return
+    click.echo(f"审计链被破坏：第一个异常事件 id={result.first_bad_id}（{result.reason}）", err=True)
+    sys.exit(1)

@@ -1,0 +1,1 @@
+"""Shared building blocks: database base, enums, errors, state machines, money and time."""

@@ -1,0 +1,124 @@
+"""Form base classes shared by the HTML pages and the JSON API.
+
+The API validates a JSON body with the same WTForms class as the page: `validate_json`
+flattens the JSON into form data (lists → repeated keys, nested objects → `a-0-b` names, as
+FieldList/FormField expect), so every field rule and Chinese message exists once.
+"""
+
+import re
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SelectMultipleField, widgets
+
+from marketplace.core.errors import BadRequest, ValidationFailed
+
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def clean_text(value):
+    """Strip surrounding space and drop control characters and lone surrogates."""
+    if isinstance(value, str):
+        return _BAD_CHARS.sub("", value).strip()
+    return value
+
+
+class _CleanMeta:
+    locales = ("zh",)  # WTForms' own messages ("不是有效的日期值。") in Chinese
+
+    def bind_field(self, form, unbound_field, options):
+        filters = unbound_field.kwargs.get("filters", ())
+        if clean_text not in filters:
+            unbound_field.kwargs["filters"] = (clean_text, *filters)
+        return unbound_field.bind(form=form, **options)
+
+
+class BaseForm(FlaskForm):
+    """HTML forms: CSRF-protected, every text field cleaned."""
+
+    class Meta(_CleanMeta, FlaskForm.Meta):
+        pass
+
+
+class SubForm(Form):
+    """Nested forms inside FieldList/FormField (the parent carries the CSRF token)."""
+
+    class Meta(_CleanMeta, Form.Meta):
+        pass
+
+
+class EmptyForm(BaseForm):
+    """A CSRF-only form for POST buttons."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def flatten_json(payload, prefix=""):
+    items = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            name = f"{prefix}-{key}" if prefix else str(key)
+            items.extend(flatten_json(value, name))
+    elif isinstance(payload, list):
+        if any(isinstance(v, dict | list) for v in payload):
+            for index, value in enumerate(payload):
+                items.extend(flatten_json(value, f"{prefix}-{index}"))
+        else:
+            for value in payload:
+                items.extend(flatten_json(value, prefix))
+    elif payload is None:
+        pass
+    elif isinstance(payload, bool):
+        if payload:
+            items.append((prefix, "y"))
+    else:
+        items.append((prefix, str(payload)))
+    return items
+
+
+def form_errors(form):
+    """{field: first message} with nested names joined by dots (rounds.0.criteria.1.weight)."""
+    out = {}
+
+    def join(prefix, key):
+        if key is None:
+            return prefix
+        return f"{prefix}.{key}" if prefix else str(key)
+
+    def walk(errors, prefix):
+        if isinstance(errors, dict):
+            for key, value in errors.items():
+                walk(value, join(prefix, key))
+        elif isinstance(errors, list | tuple):
+            for index, value in enumerate(errors):
+                if isinstance(value, str):
+                    out.setdefault(prefix, value)
+                elif value:
+                    walk(value, join(prefix, index))
+
+    walk(form.errors, "")
+    return {key or "form": value for key, value in out.items()}
+
+
+def validate_json(form_cls, payload, **kwargs):
+    """Build and validate `form_cls` from a JSON object; ValidationFailed (422) with fields."""
+    if not isinstance(payload, dict):
+        raise BadRequest("请求体必须是 JSON 对象", code="malformed_json")
+    form = form_cls(formdata=MultiDict(flatten_json(payload)), meta={"csrf": False}, **kwargs)
+    if not form.validate():
+        raise ValidationFailed(fields=form_errors(form))
+    return form
+
+
+def apply_field_errors(form, exc: ValidationFailed):
+    """Show an operation's field errors next to the fields of an HTML form."""
+    placed = False
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            placed = True
+    return placed

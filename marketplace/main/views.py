@@ -1,0 +1,33 @@
+import sqlalchemy as sa
+from flask import render_template
+from flask_login import login_required
+
+from marketplace.core.permissions import require_role
+from marketplace.extensions import db
+from marketplace.main import bp
+from marketplace.providers import queries as provider_queries
+
+
+@bp.get("/")
+def index():
+    providers = db.session.scalars(provider_queries.directory_query().limit(6)).all()
+    solutions = db.session.scalars(provider_queries.catalogue_query().limit(6)).all()
+    return render_template("main/index.html", providers=providers, solutions=solutions)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok"}
+
+
+@bp.get("/admin/")
+@login_required
+def admin_home():
+    require_role("admin")
+    from marketplace.admin_summary import admin_summary
+
+    return render_template("main/admin_home.html", summary=admin_summary())

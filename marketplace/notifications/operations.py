@@ -1,0 +1,86 @@
+"""Telling people: an inbox row in the same transaction, an email after it commits."""
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from marketplace.accounts.models import Role, User
+from marketplace.core.aftercommit import after_commit
+from marketplace.core.db import utcnow
+from marketplace.core.errors import NotFound
+from marketplace.extensions import db
+from marketplace.notifications.mail import send_mail, smtp_configured
+from marketplace.notifications.models import Notification
+
+
+def notify(users, kind, title, body="", link=None):
+    """Put a notification in each active user's inbox and queue the email for after commit."""
+    recipients = {u.id: u for u in users if u is not None and u.is_active}.values()
+    created = []
+    for user in recipients:
+        note = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link)
+        db.session.add(note)
+        created.append(note)
+    if created and smtp_configured(current_app.config):
+        config = dict(current_app.config)
+        messages = [
+            (
+                user.email,
+                f"【揭榜挂帅场景平台】{title}",
+                render_template("emails/notification.txt", user=user, title=title, body=body,
+                                link=link, base_url=config["PUBLIC_BASE_URL"]),
+            )
+            for user in recipients
+        ]
+
+        def deliver():
+            for to, subject, text in messages:
+                send_mail(config, to, subject, text)
+
+        after_commit(deliver)
+    return created
+
+
+def admins():
+    return db.session.scalars(sa.select(User).where(User.role == Role.admin, User.is_active)).all()
+
+
+def organisation_users(organisation_id):
+    return db.session.scalars(
+        sa.select(User).where(User.organisation_id == organisation_id, User.is_active)
+    ).all()
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def inbox_query(user, unread_only=False):
+    query = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.id.desc())
+
+
+def get_own_notification(user, notification_id) -> Notification:
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound()
+    return note
+
+
+def mark_read(user, note: Notification):
+    if note.read_at is None:
+        note.read_at = utcnow()
+    return note
+
+
+def mark_all_read(user):
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

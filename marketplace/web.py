@@ -1,0 +1,104 @@
+"""Cross-cutting web concerns: error pages and JSON errors, security headers, template helpers."""
+
+import logging
+
+from flask import render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.core import money, timeutil
+from marketplace.core.domains import DOMAINS
+from marketplace.core.errors import DomainError
+from marketplace.extensions import db
+
+log = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式不正确"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "您没有执行此操作的权限"),
+    404: ("not_found", "未找到该页面或对象，或您无权查看"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "当前状态下不能执行此操作"),
+    413: ("payload_too_large", "上传内容过大"),
+    422: ("validation_failed", "提交的内容有误"),
+    429: ("too_many_requests", "操作过于频繁，请稍后再试"),
+    500: ("server_error", "服务器内部错误，请稍后再试"),
+}
+
+
+def wants_json():
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status, code, message, fields=None):
+    if wants_json():
+        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        return body, status
+    template = f"errors/{status}.html" if status in (403, 404, 409, 500) else "errors/error.html"
+    return render_template(template, status=status, message=message, fields=fields or {}), status
+
+
+def register_errorhandlers(app):
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc):
+        db.session.rollback()
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc):
+        return error_response(400, "csrf_failed", "表单已过期或缺少安全令牌，请刷新页面后重试")
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc):
+        code, message = HTTP_MESSAGES.get(exc.code, ("error", exc.description or "请求无法处理"))
+        if exc.code == 413:
+            limit = app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
+            message = f"上传内容过大，单个文件不能超过 {limit} MB"
+        response = error_response(exc.code or 500, code, message)
+        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            return response[0], response[1], {"Allow": ", ".join(exc.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "server_error", HTTP_MESSAGES[500][1])
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+def register_template_helpers(app):
+    app.jinja_env.filters["dt"] = timeutil.format_datetime
+    app.jinja_env.filters["yuan"] = money.format_yuan
+    app.jinja_env.filters["label"] = lambda value: getattr(value, "label", value) if value is not None else ""
+
+    @app.context_processor
+    def inject():
+        def unread_notifications():
+            from marketplace.notifications.operations import unread_count
+
+            if current_user.is_authenticated:
+                return unread_count(current_user)
+            return 0
+
+        return {"DOMAINS": DOMAINS, "unread_notifications": unread_notifications}
