@@ -1,0 +1,199 @@
+"""Test fixtures: one app and schema per session (built by the real migrations), rows wiped
+after every test, helpers to log in through the pages and to call the API with a token.
+
+SQLite (a temporary file) by default; PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestingConfig
+from marketplace import create_app
+from marketplace.extensions import db as _db
+from marketplace.extensions import limiter
+
+from tests import factories
+
+PASSWORD = factories.PASSWORD
+
+
+def _reset_schema(url):
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("marketplace")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        UPLOAD_DIR = str(base / "uploads")
+        SEARCH_INDEX_DIR = str(base / "search-index")
+
+    _reset_schema(url)
+    app = create_app(Config)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return app
+
+
+def _wipe(app):
+    with app.app_context():
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as conn:
+            if _db.engine.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(sa.text(f"DELETE FROM {name}"))
+            conn.execute(sa.text(
+                "INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"
+            ), {"h": "0" * 64})
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Every test starts from empty tables, an empty audit chain and fresh rate limits."""
+    ctx = app.app_context()
+    ctx.push()
+    limiter.reset()
+    yield
+    _db.session.rollback()
+    _db.session.remove()
+    ctx.pop()
+    _wipe(app)
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- page helpers ---------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url="/login"):
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client, user_or_email, password=PASSWORD):
+    email = getattr(user_or_email, "email", user_or_email)
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+def post_form(client, url, data=None, page=None):
+    """POST a form the way a browser does: with the session's CSRF token."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page or url if page else "/notifications"))
+    return client.post(url, data=data)
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user):
+        login(client, user)
+        return client
+
+    return _login
+
+
+# --- API helpers ----------------------------------------------------------------------------
+
+class ApiClient:
+    def __init__(self, client, token=None):
+        self.client = client
+        self.token = token
+
+    def _headers(self, headers=None):
+        out = dict(headers or {})
+        if self.token:
+            out["Authorization"] = f"Bearer {self.token}"
+        return out
+
+    def get(self, url, **kwargs):
+        return self.client.get(f"/api/v1{url}", headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, url, json=None, **kwargs):
+        return self.client.post(f"/api/v1{url}", json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def patch(self, url, json=None, **kwargs):
+        return self.client.patch(f"/api/v1{url}", json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def put(self, url, json=None, **kwargs):
+        return self.client.put(f"/api/v1{url}", json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self.client.delete(f"/api/v1{url}", headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+@pytest.fixture
+def api(client):
+    """`api()` is anonymous; `api(user)` carries a fresh bearer token for that user."""
+
+    def _api(user=None):
+        if user is None:
+            return ApiClient(client)
+        from marketplace.accounts.operations import issue_token
+
+        token, _ = issue_token(user)
+        _db.session.commit()
+        return ApiClient(client, token)
+
+    return _api
+
+
+# --- factories as fixtures ------------------------------------------------------------------
+
+@pytest.fixture
+def create_org(db):
+    return factories.create_org
+
+
+@pytest.fixture
+def create_user(db):
+    return factories.create_user
+
+
+@pytest.fixture
+def create_provider(db):
+    return factories.create_provider
+
+
+@pytest.fixture
+def admin(db):
+    return factories.create_user(role="admin", email="admin@example.gov.cn", name="管理员")
+
+
+@pytest.fixture
+def department_user(db):
+    return factories.create_user(role="department", name="区大数据中心经办人")
+
+
+@pytest.fixture
+def evaluator(db):
+    return factories.create_user(role="evaluator", name="评审专家")
