@@ -13,10 +13,18 @@ from config import CONFIGS
 class BoundedIntConverter(IntegerConverter):
     """`<int:id>` that 404s on ids no database column can hold, instead of a driver error."""
 
+    # 1 … 2147483647 without leading zeros. An id outside it matches no rule at all, so every
+    # method gets 404; a failing to_python would make werkzeug answer 405 whenever another
+    # method's rule shares the path (GET and PATCH /users/<id>).
+    ID_REGEX = (r"[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+                r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7]")
+
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+        if (self.min, self.max, self.fixed_digits, self.signed) == (1, 2**31 - 1, 0, False):
+            self.regex = f"(?:{self.ID_REGEX})"
 
 
 def create_app(config_class=None):
@@ -42,9 +50,15 @@ def create_app(config_class=None):
 
     register_extensions(app)
     register_blueprints(app)
-    from marketplace.web import register_errorhandlers, register_security_headers, register_template_helpers
+    from marketplace.web import (
+        register_deadline_sync,
+        register_errorhandlers,
+        register_security_headers,
+        register_template_helpers,
+    )
 
     register_errorhandlers(app)
+    register_deadline_sync(app)
     register_security_headers(app)
     register_template_helpers(app)
     from marketplace.cli import register_commands
@@ -83,7 +97,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from marketplace import accounts, api, audit, main, notifications, providers
+    from marketplace import accounts, api, audit, challenges, files, main, notifications, providers, submissions
     from marketplace.extensions import csrf
 
     app.register_blueprint(main.bp)
@@ -91,5 +105,8 @@ def register_blueprints(app):
     app.register_blueprint(providers.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(challenges.bp)
+    app.register_blueprint(submissions.bp)
+    app.register_blueprint(files.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies

@@ -12,6 +12,7 @@ def register_commands(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_group)
+    app.cli.add_command(notify_due)
 
 
 @click.command("create-admin")
@@ -66,3 +67,17 @@ def audit_verify():
         return
     click.echo(f"审计链被破坏：第一个异常事件 id={result.first_bad_id}（{result.reason}）", err=True)
     sys.exit(1)
+
+
+@click.command("notify-due")
+def notify_due():
+    """For cron: close challenges past their deadline, remind followers and entrants 24 hours
+    before a deadline, and expire partner listings whose validity has passed."""
+    from marketplace.challenges.operations import close_due_challenges, remind_due
+    from marketplace.providers.operations import expire_due_listings
+
+    closed = close_due_challenges()
+    reminded = remind_due()
+    expired = expire_due_listings()
+    db.session.commit()
+    click.echo(f"已截止榜单 {closed} 个，发送截止提醒 {reminded} 个，到期伙伴资格 {expired} 个")

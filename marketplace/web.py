@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace.core import money, timeutil
 from marketplace.core.domains import DOMAINS
 from marketplace.core.errors import DomainError
+from marketplace.core.markup import render_markdown
 from marketplace.extensions import db
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,27 @@ CSP = (
 )
 
 
+def register_deadline_sync(app):
+    """Deadlines close challenges on the first request after them — no cron job needed."""
+
+    @app.before_request
+    def close_due_challenges():
+        if request.endpoint in (None, "static", "main.healthz"):
+            return
+        from marketplace.challenges.operations import close_due_challenges as close_due
+
+        if close_due():
+            db.session.commit()
+
+
 def register_security_headers(app):
+    @app.before_request
+    def refuse_nul_in_query():
+        # PostgreSQL text cannot hold NUL: a query string carrying one is malformed input (400),
+        # not a database error (500) in every view that filters by a query argument.
+        if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+            return error_response(400, "bad_request", HTTP_MESSAGES[400][1])
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -91,6 +112,11 @@ def register_template_helpers(app):
     app.jinja_env.filters["dt"] = timeutil.format_datetime
     app.jinja_env.filters["yuan"] = money.format_yuan
     app.jinja_env.filters["label"] = lambda value: getattr(value, "label", value) if value is not None else ""
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["iso"] = timeutil.isoformat
+    app.jinja_env.filters["dict_without"] = lambda d, *keys: {k: v for k, v in d.items() if k not in keys}
+    # A global, not only a context variable: macros imported without context (domain_filter) need it.
+    app.jinja_env.globals["DOMAINS"] = DOMAINS
 
     @app.context_processor
     def inject():

@@ -195,7 +195,12 @@ def admin_users():
 
 
 def _org_from_id(org_id):
-    return db.session.get(Organisation, org_id) if org_id else None
+    if not org_id:
+        return None
+    org = db.session.get(Organisation, org_id)
+    if org is None:  # a stale or tampered choice must not silently become "no organisation"
+        raise ValidationFailed(fields={"organisation_id": "请选择有效的单位"})
+    return org
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

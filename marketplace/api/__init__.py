@@ -34,6 +34,13 @@ class RouteSpec:
 ROUTES: list[RouteSpec] = []
 
 
+@bp.before_request
+def _reject_nul_in_query():
+    """PostgreSQL text cannot hold NUL: a query parameter with one is a 400, never a driver 500."""
+    if any("\x00" in value for values in request.args.listvalues() for value in values):
+        raise BadRequest("查询参数含有不允许的字符（NUL）", code="bad_query")
+
+
 def _bearer_token():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -108,4 +115,4 @@ def paged(select, serialize):
             "page": page, "per_page": per_page}
 
 
-from marketplace.api import accounts, audit, notifications, openapi, providers  # noqa: E402,F401
+from marketplace.api import accounts, audit, challenges, notifications, openapi, providers  # noqa: E402,F401

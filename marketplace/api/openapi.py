@@ -15,6 +15,10 @@ ERROR_SCHEMA = {
 }
 
 
+def _choice_value(choice):
+    return getattr(choice, "value", None) or choice[0]
+
+
 def _field_schema(field):
     if isinstance(field, f.FieldList):
         return {"type": "array", "items": _field_schema(field.unbound_field.bind(form=None, name="x", _meta=field.meta))}
@@ -23,7 +27,7 @@ def _field_schema(field):
     if isinstance(field, f.SelectMultipleField):
         schema = {"type": "array", "items": {"type": "string"}}
         if field.choices:
-            schema["items"]["enum"] = [c[0] for c in field.choices]
+            schema["items"]["enum"] = [_choice_value(c) for c in field.choices]
         return schema
     if isinstance(field, f.BooleanField):
         return {"type": "boolean"}
@@ -36,7 +40,7 @@ def _field_schema(field):
     if isinstance(field, f.DateField):
         return {"type": "string", "format": "date"}
     if isinstance(field, f.SelectField):
-        return {"type": "string", "enum": [c[0] for c in field.choices or []]}
+        return {"type": "string", "enum": [_choice_value(c) for c in field.choices or []]}
     if isinstance(field, f.FileField):
         return {"type": "string", "format": "binary"}
     return {"type": "string"}

@@ -68,3 +68,74 @@ def audit_event_json(event):
         "before": event.before, "after": event.after, "source_ip": event.source_ip,
         "prev_hash": event.prev_hash, "hash": event.hash,
     }
+
+
+def money(fen):
+    from marketplace.core.money import fen_to_yuan
+
+    value = fen_to_yuan(fen)
+    return None if value is None else f"{value:.2f}"
+
+
+def round_json(r):
+    return {
+        "id": r.id, "position": r.position, "name": r.name, "status": r.status.value,
+        "aggregation": r.aggregation.value, "blind": r.blind, "advance_top": r.advance_top,
+        "advance_threshold": None if r.advance_threshold is None else f"{r.advance_threshold:.2f}",
+        "min_panel": r.min_panel,
+        "criteria": [{"id": c.id, "name": c.name, "description": c.description, "weight": c.weight,
+                      "max_points": c.max_points} for c in r.criteria],
+    }
+
+
+def challenge_json(challenge, *, submission_count=None, detail=True, attachments=None):
+    data = {
+        "id": challenge.id, "title": challenge.title, "domain": challenge.domain,
+        "status": challenge.state.value, "department_id": challenge.department_id,
+        "department_name": challenge.department.name, "budget_yuan": money(challenge.budget_fen),
+        "deadline": isoformat(challenge.deadline), "required_domains": challenge.required_domains,
+        "race_slots": challenge.race_slots, "min_submissions": challenge.min_submissions,
+        "notice_days": challenge.notice_days, "published_at": isoformat(challenge.published_at),
+        "submission_count": submission_count,
+    }
+    if detail:
+        data.update({
+            "description": challenge.description, "pain_points": challenge.pain_points,
+            "outcomes": challenge.outcomes, "contact": challenge.contact,
+            "reason": challenge.status_reason or None, "created_at": isoformat(challenge.created_at),
+            "rounds": [round_json(r) for r in challenge.rounds],
+        })
+        if attachments is not None:
+            data["attachments"] = attachments
+    return data
+
+
+def question_json(question):
+    """The asker is never shown."""
+    return {"id": question.id, "challenge_id": question.challenge_id, "text": question.text,
+            "answer": question.answer, "answered": question.answer is not None,
+            "created_at": isoformat(question.created_at), "answered_at": isoformat(question.answered_at)}
+
+
+def submission_json(submission, *, hide_provider=False, versions=False, files=None):
+    data = {
+        "id": submission.id, "challenge_id": submission.challenge_id, "entry_number": submission.entry_number,
+        "status": submission.state.value, "version": submission.version,
+        "summary": submission.summary, "technical_plan": submission.technical_plan,
+        "price_yuan": money(submission.price_fen), "timeline": submission.timeline, "team": submission.team,
+        "received_at": isoformat(submission.submitted_at), "submitted_at": isoformat(submission.submitted_at),
+        "created_at": isoformat(submission.created_at),
+    }
+    if not hide_provider:
+        data["provider_org_id"] = submission.provider_id
+        data["provider_name"] = submission.provider.name
+    if files is not None:
+        data["files"] = files
+    if versions:
+        data["versions"] = [{"version": v.version, "change": v.change, "received_at": isoformat(v.created_at),
+                             "price_yuan": money(v.price_fen), "files": v.files} for v in submission.versions]
+    return data
+
+
+def receipt_json(receipt):
+    return {**receipt, "received_at": isoformat(receipt["received_at"])}

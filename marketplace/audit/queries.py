@@ -40,9 +40,11 @@ def _date_arg(name):
     from datetime import date
 
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        value = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    # Out-of-range days (0001-01-01, 9999-12-31) would overflow when turned into UTC bounds.
+    return value if date(1900, 1, 1) <= value <= date(9000, 1, 1) else None
 
 
 def events_query_from_args():

@@ -1,5 +1,7 @@
 """Capability / scenario domains (应用场景领域). Stored and sent as these Chinese names."""
 
+from wtforms import SelectChoice
+
 DOMAINS = (
     "数字治理",
     "普惠民生",
@@ -12,4 +14,4 @@ DOMAINS = (
     "经济",
 )
 
-DOMAIN_CHOICES = [(d, d) for d in DOMAINS]
+DOMAIN_CHOICES = [SelectChoice(d, d) for d in DOMAINS]

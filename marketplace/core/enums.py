@@ -17,7 +17,9 @@ class LabeledEnum(str, enum.Enum):
 
     @classmethod
     def choices(cls):
-        return [(m.value, m.label) for m in cls]
+        from wtforms import SelectChoice
+
+        return [SelectChoice(m.value, m.label) for m in cls]
 
     @classmethod
     def get(cls, value):

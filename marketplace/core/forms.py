@@ -9,7 +9,7 @@ import re
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SelectMultipleField, widgets
+from wtforms import FieldList, Form, FormField, SelectMultipleField, widgets
 
 from marketplace.core.errors import BadRequest, ValidationFailed
 
@@ -27,9 +27,11 @@ class _CleanMeta:
     locales = ("zh",)  # WTForms' own messages ("不是有效的日期值。") in Chinese
 
     def bind_field(self, form, unbound_field, options):
-        filters = unbound_field.kwargs.get("filters", ())
-        if clean_text not in filters:
-            unbound_field.kwargs["filters"] = (clean_text, *filters)
+        # FieldList and FormField refuse filters; their enclosed fields get cleaned instead.
+        if not issubclass(unbound_field.field_class, FieldList | FormField):
+            filters = unbound_field.kwargs.get("filters", ())
+            if clean_text not in filters:
+                unbound_field.kwargs["filters"] = (clean_text, *filters)
         return unbound_field.bind(form=form, **options)
 
 
@@ -54,6 +56,11 @@ class EmptyForm(BaseForm):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        # WTForms' zh catalogue lacks this (plural) message; without it the API answers in English.
+        kwargs.setdefault("invalid_choice_message", lambda count: "包含无效的选项")
+        super().__init__(*args, **kwargs)
 
 
 def flatten_json(payload, prefix=""):
@@ -80,27 +87,37 @@ def flatten_json(payload, prefix=""):
 
 
 def form_errors(form):
-    """{field: first message} with nested names joined by dots (rounds.0.criteria.1.weight)."""
+    """{field: first message}, nested names joined by dots (rounds.0.criteria.1.weight).
+
+    Walks the fields themselves rather than `form.errors`, so errors that a form-level validator
+    adds to nested fields after they were validated are reported too.
+    """
+    from wtforms.fields import FieldList, FormField
+
     out = {}
 
-    def join(prefix, key):
-        if key is None:
-            return prefix
-        return f"{prefix}.{key}" if prefix else str(key)
+    def walk(fields, prefix):
+        for field in fields:
+            name = f"{prefix}.{field.short_name}" if prefix else field.short_name
+            if isinstance(field, FieldList):
+                for index, entry in enumerate(field.entries):
+                    if isinstance(entry, FormField):
+                        walk(entry.form, f"{name}.{index}")
+                    elif entry.errors:
+                        out.setdefault(f"{name}.{index}", entry.errors[0])
+                own = [e for e in field.errors if isinstance(e, str)]
+            elif isinstance(field, FormField):
+                walk(field.form, name)
+                own = field.form.form_errors
+            else:
+                own = [e for e in field.errors if isinstance(e, str)]
+            if own:
+                out.setdefault(name, own[0])
 
-    def walk(errors, prefix):
-        if isinstance(errors, dict):
-            for key, value in errors.items():
-                walk(value, join(prefix, key))
-        elif isinstance(errors, list | tuple):
-            for index, value in enumerate(errors):
-                if isinstance(value, str):
-                    out.setdefault(prefix, value)
-                elif value:
-                    walk(value, join(prefix, index))
-
-    walk(form.errors, "")
-    return {key or "form": value for key, value in out.items()}
+    walk(form, "")
+    if getattr(form, "form_errors", None):
+        out.setdefault("form", form.form_errors[0])
+    return out
 
 
 def validate_json(form_cls, payload, **kwargs):

@@ -20,11 +20,12 @@ def parse_yuan(value):
         raise ValueError("金额格式不正确")
     if amount < 0:
         raise ValueError("金额不能为负数")
-    if amount != amount.quantize(FEN, rounding=ROUND_HALF_UP):
-        raise ValueError("金额最多保留两位小数")
+    # Before quantizing: quantize raises InvalidOperation on numbers longer than the context.
     if amount > MAX_YUAN:
         raise ValueError("金额超出允许范围")
-    return amount.quantize(FEN)
+    if amount != amount.quantize(FEN, rounding=ROUND_HALF_UP):
+        raise ValueError("金额最多保留两位小数")
+    return abs(amount).quantize(FEN)  # abs: "-0" is plain 0.00
 
 
 def yuan_to_fen(amount: Decimal) -> int:

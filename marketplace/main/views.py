@@ -10,9 +10,12 @@ from marketplace.providers import queries as provider_queries
 
 @bp.get("/")
 def index():
+    from marketplace.challenges.queries import ChallengeFilters, public_page
+
+    challenges, _ = public_page(ChallengeFilters(status="published", sort="deadline"), per_page=6)
     providers = db.session.scalars(provider_queries.directory_query().limit(6)).all()
     solutions = db.session.scalars(provider_queries.catalogue_query().limit(6)).all()
-    return render_template("main/index.html", providers=providers, solutions=solutions)
+    return render_template("main/index.html", challenges=challenges, providers=providers, solutions=solutions)
 
 
 @bp.get("/healthz")

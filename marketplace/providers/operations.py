@@ -41,6 +41,17 @@ def expire_if_due(app: PartnerApplication | None):
     return app
 
 
+def expire_due_listings() -> int:
+    """Move every admitted listing whose validity has passed to `expired` (for the daily job)."""
+    import sqlalchemy as sa
+
+    due = db.session.scalars(sa.select(PartnerApplication).where(
+        PartnerApplication.state == PartnerState.admitted, PartnerApplication.valid_until < today_shanghai())).all()
+    for app in due:
+        expire_if_due(app)
+    return len(due)
+
+
 def _check_domains(domains):
     unknown = [d for d in domains if d not in DOMAINS]
     if not domains:

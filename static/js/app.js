@@ -12,3 +12,24 @@ document.addEventListener("click", function (event) {
     history.back();
   }
 });
+
+// Countdown to a challenge deadline. The deadline itself is rendered by the server in
+// Beijing time; this only shows the time left, and the server still decides.
+(function () {
+  var nodes = document.querySelectorAll(".countdown[data-deadline]");
+  if (!nodes.length) return;
+  function render() {
+    var now = Date.now();
+    nodes.forEach(function (node) {
+      var left = Math.floor((Date.parse(node.getAttribute("data-deadline")) - now) / 1000);
+      var label = node.getAttribute("data-label") || node.textContent;
+      node.setAttribute("data-label", label);
+      if (isNaN(left)) return;
+      if (left <= 0) { node.textContent = "已截止（" + label.replace(/^截止：/, "") + "）"; return; }
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+      node.textContent = "距截止 " + (d ? d + " 天 " : "") + h + " 小时 " + m + " 分 " + s + " 秒 · " + label;
+    });
+  }
+  render();
+  setInterval(render, 1000);
+})();

@@ -1,0 +1,169 @@
+"""Challenge forms, shared by the pages and the API (JSON flattened to `rounds-0-criteria-1-weight`)."""
+
+from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from marketplace.challenges.states import Aggregation
+from marketplace.core.db import utcnow
+from marketplace.core.domains import DOMAIN_CHOICES
+from marketplace.core.forms import BaseForm, MultiCheckboxField, SubForm
+from marketplace.core.money import parse_yuan
+from marketplace.core.timeutil import parse_iso_datetime
+
+REQUIRED = "此项为必填项"
+MAX_ROUNDS, MAX_CRITERIA = 5, 10
+HTML_ROUNDS, HTML_CRITERIA = 3, 6  # blank rows offered on the page; blank ones are ignored
+
+
+def yuan_validator(form, field):
+    if field.data in (None, ""):
+        return
+    try:
+        field.parsed = parse_yuan(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def datetime_validator(form, field):
+    if not field.data:
+        return
+    try:
+        field.parsed = parse_iso_datetime(field.data)
+    except (ValueError, TypeError, OverflowError):
+        raise ValidationError("时间格式不正确，例如 2026-12-01T17:00（北京时间）") from None
+
+
+def future_validator(form, field):
+    """Deadlines must lie in the future when they are set (the operation checks it again)."""
+    parsed = getattr(field, "parsed", None)
+    if parsed is not None and parsed <= utcnow():
+        raise ValidationError("截止时间必须晚于当前时间")
+
+
+class CriterionForm(SubForm):
+    name = StringField("评分项", validators=[Optional(), Length(max=100, message="评分项名称不能超过 100 个字符")])
+    description = StringField("说明", validators=[Optional(), Length(max=500, message="说明不能超过 500 个字符")])
+    weight = IntegerField("权重（%）", validators=[Optional(), NumberRange(1, 100, "权重应为 1–100 的整数")])
+    max_points = IntegerField("满分", validators=[Optional(), NumberRange(1, 1000, "满分应为 1–1000 的正整数")])
+
+    def is_blank(self):
+        return not (self.name.data or self.weight.data or self.max_points.data or self.description.data)
+
+
+class RoundForm(SubForm):
+    name = StringField("轮次名称", validators=[Optional(), Length(max=100, message="轮次名称不能超过 100 个字符")])
+    aggregation = SelectField("汇总方式", choices=Aggregation.choices(), default=Aggregation.mean.value,
+                              validators=[Optional()])
+    advance_top = IntegerField("晋级名额（前 K 名）", validators=[Optional(), NumberRange(1, 100, "晋级名额应为 1–100")])
+    advance_threshold = StringField("晋级分数线（0–100）", validators=[Optional(), Length(max=10)])
+    blind = BooleanField("盲评（对评审专家隐藏服务商身份）")
+    min_panel = IntegerField("专家组最少人数", default=3, validators=[Optional(), NumberRange(1, 30, "专家人数应为 1–30")])
+    criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=MAX_CRITERIA)
+
+    def is_blank(self):
+        return not self.name.data and all(c.form.is_blank() for c in self.criteria)
+
+
+class ChallengeForm(BaseForm):
+    title = StringField("榜单名称", validators=[InputRequired(REQUIRED), Length(max=200, message="榜单名称不能超过 200 个字符")])
+    domain = SelectField("场景领域", choices=DOMAIN_CHOICES, validators=[InputRequired(REQUIRED)])
+    description = TextAreaField("场景描述", validators=[InputRequired(REQUIRED), Length(max=20000, message="不能超过 20000 个字符")])
+    pain_points = TextAreaField("痛点问题", validators=[Optional(), Length(max=10000, message="不能超过 10000 个字符")])
+    outcomes = TextAreaField("预期成效与量化指标", validators=[InputRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符")])
+    budget_yuan = StringField("预算 / 奖励（元）", validators=[InputRequired(REQUIRED), Length(max=30), yuan_validator])
+    deadline = StringField("揭榜截止时间（北京时间）",
+                           validators=[InputRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
+    required_domains = MultiCheckboxField("揭榜资格：须具备的能力领域", choices=DOMAIN_CHOICES, validators=[Optional()])
+    race_slots = IntegerField("赛马名额", default=1, validators=[InputRequired(REQUIRED), NumberRange(1, 20, "赛马名额应为 1–20")])
+    min_submissions = IntegerField("最少有效方案数", default=1,
+                                   validators=[InputRequired(REQUIRED), NumberRange(1, 100, "最少有效方案数应为 1–100")])
+    notice_days = IntegerField("公示期（工作日）", default=5, validators=[InputRequired(REQUIRED), NumberRange(0, 30, "公示期应为 0–30 个工作日")])
+    contact = StringField("联系人及电话", validators=[Optional(), Length(max=200, message="不能超过 200 个字符")])
+    rounds = FieldList(FormField(RoundForm), min_entries=1, max_entries=MAX_ROUNDS)
+
+    def validate_rounds(self, field):
+        rounds = [r for r in field if not r.form.is_blank()]
+        if not rounds:
+            raise ValidationError("评审方案至少需要一轮")
+        ok = True
+        for entry in rounds:
+            form = entry.form
+            if not form.name.data:
+                form.name.errors.append("请填写轮次名称")
+                ok = False
+            criteria = [c for c in form.criteria if not c.form.is_blank()]
+            if not criteria:
+                form.criteria.errors.append("每轮至少需要一个评分项")
+                ok = False
+            for c in criteria:
+                for sub, message in ((c.form.name, "请填写评分项名称"), (c.form.weight, "请填写权重"),
+                                     (c.form.max_points, "请填写满分")):
+                    if sub.data in (None, "") and not sub.errors:
+                        sub.errors.append(message)
+                        ok = False
+            total = sum(c.form.weight.data or 0 for c in criteria)
+            if criteria and total != 100:
+                form.criteria.errors.append(f"本轮各评分项权重之和应为 100（当前为 {total}）")
+                ok = False
+            if form.advance_threshold.data:
+                try:
+                    value = parse_yuan(form.advance_threshold.data)
+                except ValueError:
+                    value = None
+                if value is None or value > 100:
+                    form.advance_threshold.errors.append("分数线应为 0–100，最多两位小数")
+                    ok = False
+            if form.aggregation.data and form.aggregation.data not in {a.value for a in Aggregation}:
+                form.aggregation.errors.append("请选择有效的汇总方式")
+                ok = False
+        if not ok:
+            raise ValidationError("评审方案有误，请检查标出的字段")
+
+    def plan(self):
+        """The evaluation plan as plain data, blank rows dropped."""
+        rounds = []
+        for entry in self.rounds:
+            form = entry.form
+            if form.is_blank():
+                continue
+            rounds.append({
+                "name": form.name.data,
+                "aggregation": form.aggregation.data or Aggregation.mean.value,
+                "advance_top": form.advance_top.data,
+                "advance_threshold": parse_yuan(form.advance_threshold.data) if form.advance_threshold.data else None,
+                "blind": bool(form.blind.data),
+                "min_panel": form.min_panel.data or 3,
+                "criteria": [
+                    {"name": c.form.name.data, "description": c.form.description.data or "",
+                     "weight": c.form.weight.data, "max_points": c.form.max_points.data}
+                    for c in form.criteria if not c.form.is_blank()
+                ],
+            })
+        return rounds
+
+    def values(self):
+        return {
+            "title": self.title.data, "domain": self.domain.data, "description": self.description.data,
+            "pain_points": self.pain_points.data or "", "outcomes": self.outcomes.data,
+            "budget_yuan": self.budget_yuan.parsed, "deadline": self.deadline.parsed,
+            "required_domains": self.required_domains.data or [], "race_slots": self.race_slots.data,
+            "min_submissions": self.min_submissions.data, "notice_days": self.notice_days.data,
+            "contact": self.contact.data or "", "rounds": self.plan(),
+        }
+
+
+class QuestionForm(BaseForm):
+    text = TextAreaField("问题", validators=[InputRequired("请填写问题"), Length(max=2000, message="问题不能超过 2000 个字符")])
+
+
+class AnswerForm(BaseForm):
+    text = TextAreaField("答复", validators=[InputRequired("请填写答复"), Length(max=5000, message="答复不能超过 5000 个字符")])
+
+
+class ExtendForm(BaseForm):
+    deadline = StringField("新的截止时间（北京时间）",
+                           validators=[InputRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
+
+
+class ChallengeReasonForm(BaseForm):
+    reason = TextAreaField("理由", validators=[InputRequired("请填写理由"), Length(max=2000, message="理由不能超过 2000 个字符")])

@@ -1,0 +1,52 @@
+"""Who may see and do what with a challenge."""
+
+from marketplace.accounts.models import Role
+from marketplace.challenges.states import PUBLIC_STATES, ChallengeState
+
+
+def _auth(user):
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_admin(user):
+    return _auth(user) and user.role == Role.admin
+
+
+def is_owner_department(user, challenge):
+    return _auth(user) and user.role == Role.department and user.organisation_id == challenge.department_id
+
+
+def can_view_challenge(user, challenge):
+    return challenge.state in PUBLIC_STATES or is_admin(user) or is_owner_department(user, challenge)
+
+
+def can_create_challenge(user):
+    return _auth(user) and user.role == Role.department and user.organisation_id is not None
+
+
+def can_edit_challenge(user, challenge):
+    return is_owner_department(user, challenge) and challenge.state == ChallengeState.draft
+
+
+def can_manage_challenge(user, challenge):
+    """Submit for review, answer questions, extend, cancel: the owning department."""
+    return is_owner_department(user, challenge)
+
+
+def can_review_challenge(user, challenge=None):
+    return is_admin(user)
+
+
+def can_cancel_challenge(user, challenge):
+    return is_owner_department(user, challenge) or is_admin(user)
+
+
+def can_ask_question(user, challenge):
+    return _auth(user) and user.role == Role.provider and challenge.state == ChallengeState.published
+
+
+def can_see_submission_count(user, challenge):
+    """Before the deadline only the department and admin see how many entries arrived."""
+    from marketplace.challenges.states import AFTER_DEADLINE_STATES
+
+    return challenge.state in AFTER_DEADLINE_STATES or is_admin(user) or is_owner_department(user, challenge)

@@ -1,0 +1,160 @@
+"""Read side of challenges. The public list is the busiest page: it pages by keyset (a cursor
+holding the last row's sort key and id), so page 5,000 costs what page 1 costs, and it never
+counts rows."""
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from marketplace.challenges.models import Challenge, ChallengeFollow, Question
+from marketplace.challenges.states import LISTED_STATES, PUBLIC_STATES, ChallengeState
+from marketplace.core.domains import DOMAINS
+from marketplace.core.money import parse_yuan, yuan_to_fen
+from marketplace.extensions import db
+
+SORTS = {
+    # name: (column, descending, label)
+    "newest": (Challenge.published_at, True, "最新发布"),
+    "deadline": (Challenge.deadline, False, "截止时间最近"),
+    "budget": (Challenge.budget_fen, True, "预算最高"),
+}
+
+
+@dataclass
+class ChallengeFilters:
+    status: str | None = None
+    domain: str | None = None
+    department_id: int | None = None
+    budget_min_fen: int | None = None
+    budget_max_fen: int | None = None
+    q: str | None = None
+    sort: str = "newest"
+
+    @classmethod
+    def from_args(cls, args, *, public=True):
+        status = args.get("status")
+        allowed = {s.value for s in (PUBLIC_STATES if public else ChallengeState)}
+        department = args.get("department", type=int) or args.get("department_id", type=int)
+
+        def money(name):
+            try:
+                return yuan_to_fen(parse_yuan(args.get(name))) if args.get(name) else None
+            except ValueError:
+                return None
+
+        sort = args.get("sort")
+        return cls(
+            status=status if status in allowed else None,
+            domain=args.get("domain") if args.get("domain") in DOMAINS else None,
+            department_id=department if department and 0 < department < 2**31 else None,
+            budget_min_fen=money("budget_min"), budget_max_fen=money("budget_max"),
+            q=(args.get("q") or "").strip()[:100] or None,
+            sort=sort if sort in SORTS else "newest",
+        )
+
+
+def _filtered(filters: ChallengeFilters, states):
+    query = sa.select(Challenge)
+    if filters.status:
+        query = query.where(Challenge.state == filters.status)
+    else:
+        query = query.where(Challenge.state.in_(states))
+    if filters.domain:
+        query = query.where(Challenge.domain == filters.domain)
+    if filters.department_id:
+        query = query.where(Challenge.department_id == filters.department_id)
+    if filters.budget_min_fen is not None:
+        query = query.where(Challenge.budget_fen >= filters.budget_min_fen)
+    if filters.budget_max_fen is not None:
+        query = query.where(Challenge.budget_fen <= filters.budget_max_fen)
+    if filters.q:
+        query = query.where(Challenge.title.contains(filters.q, autoescape=True))
+    return query
+
+
+def _order(query, sort):
+    column, desc, _ = SORTS[sort]
+    if desc:
+        return query.order_by(column.desc(), Challenge.id.desc())
+    return query.order_by(column.asc(), Challenge.id.asc())
+
+
+def encode_cursor(challenge, sort):
+    column = SORTS[sort][0]
+    value = getattr(challenge, column.key)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, challenge.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor, sort):
+    """(value, id) from a cursor, or None when it is malformed or for another sort order."""
+    if not cursor or len(cursor) > 200:
+        return None
+    try:
+        name, value, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if name != sort or not isinstance(last_id, int):
+            return None
+        column = SORTS[sort][0]
+        if column.key in ("published_at", "deadline"):
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, int):
+            return None
+        return value, last_id
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return None
+
+
+def public_page(filters: ChallengeFilters, *, cursor=None, per_page=20, states=LISTED_STATES):
+    """One page of the public list and the cursor of the next page (None on the last page)."""
+    column, desc, _ = SORTS[filters.sort]
+    query = _filtered(filters, states)
+    position = decode_cursor(cursor, filters.sort)
+    if position is not None:
+        value, last_id = position
+        if desc:
+            query = query.where(sa.or_(column < value, sa.and_(column == value, Challenge.id < last_id)))
+        else:
+            query = query.where(sa.or_(column > value, sa.and_(column == value, Challenge.id > last_id)))
+    if filters.sort == "newest":
+        query = query.where(Challenge.published_at.is_not(None))
+    rows = db.session.scalars(_order(query, filters.sort).limit(per_page + 1)).all()
+    next_cursor = encode_cursor(rows[per_page - 1], filters.sort) if len(rows) > per_page else None
+    return rows[:per_page], next_cursor
+
+
+def listing_query(filters: ChallengeFilters, states):
+    """For offset paging where a total is needed (admin lists, the API's page/per_page)."""
+    return _order(_filtered(filters, states), filters.sort)
+
+
+def department_query(department_id, status=None):
+    query = sa.select(Challenge).where(Challenge.department_id == department_id)
+    if status and ChallengeState.get(status):
+        query = query.where(Challenge.state == status)
+    return query.order_by(Challenge.id.desc())
+
+
+def answered_questions(challenge_id):
+    return db.session.scalars(
+        sa.select(Question).where(Question.challenge_id == challenge_id, Question.answer.is_not(None))
+        .order_by(Question.answered_at)
+    ).all()
+
+
+def all_questions(challenge_id):
+    return db.session.scalars(sa.select(Question).where(Question.challenge_id == challenge_id)
+                              .order_by(Question.id)).all()
+
+
+def own_questions(challenge_id, user_id):
+    return db.session.scalars(sa.select(Question).where(
+        Question.challenge_id == challenge_id, Question.asked_by_id == user_id).order_by(Question.id)).all()
+
+
+def is_following(challenge_id, user_id) -> bool:
+    return db.session.get(ChallengeFollow, (challenge_id, user_id)) is not None

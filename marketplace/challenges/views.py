@@ -1,0 +1,323 @@
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.accounts.models import Organisation, OrganisationKind
+from marketplace.challenges import bp, permissions, queries
+from marketplace.challenges import operations as ops
+from marketplace.challenges.forms import (
+    HTML_CRITERIA,
+    HTML_ROUNDS,
+    AnswerForm,
+    ChallengeForm,
+    ChallengeReasonForm,
+    ExtendForm,
+    QuestionForm,
+)
+from marketplace.challenges.models import Challenge, Question
+from marketplace.challenges.states import AFTER_DEADLINE_STATES, CHALLENGE_MACHINE, ChallengeState
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.pagination import paginate
+from marketplace.core.permissions import get_or_404, require, require_role
+from marketplace.core.timeutil import to_shanghai
+from marketplace.extensions import db
+from marketplace.files import operations as file_ops
+from marketplace.files.models import StoredFile
+from marketplace.submissions import operations as submission_ops
+from marketplace.submissions.forms import UploadForm
+
+
+def _departments():
+    return db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrganisationKind.department)
+                              .order_by(Organisation.name)).all()
+
+
+def _visible_challenge(challenge_id):
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not permissions.can_view_challenge(current_user, challenge):
+        raise NotFound()
+    return challenge
+
+
+# --- public ---------------------------------------------------------------------------------
+
+@bp.get("/challenges")
+def index():
+    filters = queries.ChallengeFilters.from_args(request.args)
+    items, next_cursor = queries.public_page(filters, cursor=request.args.get("after"), per_page=20)
+    return render_template("challenges/index.html", items=items, next_cursor=next_cursor, filters=filters,
+                           sorts=queries.SORTS, departments=_departments(), states=ChallengeState)
+
+
+@bp.get("/challenges/<int:challenge_id>")
+def detail(challenge_id):
+    challenge = _visible_challenge(challenge_id)
+    user = current_user
+    context = {
+        "challenge": challenge,
+        "questions": queries.answered_questions(challenge.id),
+        "attachments": file_ops.live_files("challenge", challenge.id),
+        "can_manage": permissions.can_manage_challenge(user, challenge),
+        "can_review": permissions.can_review_challenge(user, challenge),
+        "can_cancel": permissions.can_cancel_challenge(user, challenge),
+        "show_count": permissions.can_see_submission_count(user, challenge),
+        "submission_count": ops.live_submission_count(challenge),
+        "actions": CHALLENGE_MACHINE.actions_from(challenge.state),
+        "action_form": EmptyForm(),
+        "reason_form": ChallengeReasonForm(),
+        "extend_form": ExtendForm(),
+        "question_form": QuestionForm(),
+        "answer_form": AnswerForm(),
+        "upload_form": UploadForm(),
+        "unsealed": challenge.state in AFTER_DEADLINE_STATES,
+    }
+    if context["can_manage"] or context["can_review"]:
+        context["all_questions"] = queries.all_questions(challenge.id)
+    if user.is_authenticated and user.role.value == "provider":
+        context["eligibility"] = submission_ops.eligibility_problems(user, challenge)
+        context["own_submission"] = submission_ops.own_submission(user, challenge)
+        context["own_questions"] = queries.own_questions(challenge.id, user.id)
+        context["following"] = queries.is_following(challenge.id, user.id)
+    return render_template("challenges/detail.html", **context)
+
+
+# --- department -----------------------------------------------------------------------------
+
+def _pad(form):
+    while len(form.rounds) < HTML_ROUNDS:
+        form.rounds.append_entry()
+    for entry in form.rounds:
+        while len(entry.form.criteria) < HTML_CRITERIA:
+            entry.form.criteria.append_entry()
+    return form
+
+
+def _form_data(challenge):
+    deadline = to_shanghai(challenge.deadline)
+    return {
+        "title": challenge.title, "domain": challenge.domain, "description": challenge.description,
+        "pain_points": challenge.pain_points, "outcomes": challenge.outcomes,
+        "budget_yuan": str(challenge.budget_yuan), "deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
+        "required_domains": challenge.required_domains, "race_slots": challenge.race_slots,
+        "min_submissions": challenge.min_submissions, "notice_days": challenge.notice_days,
+        "contact": challenge.contact,
+        "rounds": [{"name": r.name, "aggregation": r.aggregation.value, "advance_top": r.advance_top,
+                    "advance_threshold": str(r.advance_threshold) if r.advance_threshold is not None else "",
+                    "blind": r.blind, "min_panel": r.min_panel,
+                    "criteria": [{"name": c.name, "description": c.description, "weight": c.weight,
+                                  "max_points": c.max_points} for c in r.criteria]} for r in challenge.rounds],
+    }
+
+
+def _save(form, challenge=None):
+    try:
+        if challenge is None:
+            challenge = ops.create_challenge(current_user, form.values())
+        else:
+            ops.update_challenge(current_user, challenge, form.values())
+        db.session.commit()
+        return challenge
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_field_errors(form, exc)
+        return None
+
+
+@bp.route("/challenges/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(permissions.can_create_challenge(current_user))
+    form = ChallengeForm()
+    if form.validate_on_submit():
+        challenge = _save(form)
+        if challenge is not None:
+            flash("榜单草稿已保存。请预览后提交平台审核。", "success")
+            return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+    return render_template("challenges/form.html", form=_pad(form), challenge=None), 422 if form.errors else 200
+
+
+@bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(challenge_id):
+    challenge = _visible_challenge(challenge_id)
+    require(permissions.is_owner_department(current_user, challenge))
+    if challenge.state != ChallengeState.draft:
+        flash(f"榜单状态为“{challenge.state.label}”，只有草稿可以修改", "warning")
+        return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+    form = ChallengeForm() if request.method == "POST" else ChallengeForm(data=_form_data(challenge))
+    if form.validate_on_submit() and _save(form, challenge) is not None:
+        flash("榜单已保存", "success")
+        return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+    return render_template("challenges/form.html", form=_pad(form), challenge=challenge), 422 if form.errors else 200
+
+
+@bp.get("/dept/challenges")
+@login_required
+def department_list():
+    require_role("department")
+    status = request.args.get("status")
+    page = paginate(queries.department_query(current_user.organisation_id, status))
+    return render_template("challenges/department_list.html", page=page, status=status, states=ChallengeState)
+
+
+def _redirect_detail(challenge, anchor=None):
+    return redirect(url_for("challenges.detail", challenge_id=challenge.id) + (f"#{anchor}" if anchor else ""))
+
+
+def _run(challenge, fn, success, anchor=None):
+    """Run one operation for a POST button; field errors and conflicts come back as a flash."""
+    try:
+        fn()
+        db.session.commit()
+        flash(success, "success")
+    except ValidationFailed as exc:  # 403/409 go to the error handler's pages
+        db.session.rollback()
+        flash("；".join(exc.fields.values()) if exc.fields else exc.message, "danger")
+    return _redirect_detail(challenge, anchor)
+
+
+@bp.post("/challenges/<int:challenge_id>/submit-for-review")
+@login_required
+def submit_for_review(challenge_id):
+    challenge = _visible_challenge(challenge_id)
+    require(permissions.can_manage_challenge(current_user, challenge))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return _run(challenge, lambda: ops.submit_for_review(current_user, challenge), "已提交平台审核")
+
+
+@bp.post("/challenges/<int:challenge_id>/approve")
+@login_required
+def approve(challenge_id):
+    challenge = _visible_challenge(challenge_id)
+    require(permissions.can_review_challenge(current_user, challenge))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return _run(challenge, lambda: ops.approve_challenge(current_user, challenge), "榜单已审核通过并公开发布")
+
+
+def _reason_action(challenge_id, allowed, operation, success):
+    challenge = _visible_challenge(challenge_id)
+    require(allowed(current_user, challenge))
+    form = ChallengeReasonForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return _redirect_detail(challenge)
+    return _run(challenge, lambda: operation(current_user, challenge, reason=form.reason.data), success)
+
+
+@bp.post("/challenges/<int:challenge_id>/return")
+@login_required
+def return_(challenge_id):
+    return _reason_action(challenge_id, permissions.can_review_challenge, ops.return_challenge, "榜单已退回发榜单位")
+
+
+@bp.post("/challenges/<int:challenge_id>/cancel")
+@login_required
+def cancel(challenge_id):
+    return _reason_action(challenge_id, permissions.can_cancel_challenge, ops.cancel_challenge, "榜单已撤销")
+
+
+@bp.post("/challenges/<int:challenge_id>/extend")
+@login_required
+def extend(challenge_id):
+    challenge = _visible_challenge(challenge_id)
+    require(permissions.can_manage_challenge(current_user, challenge))
+    form = ExtendForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return _redirect_detail(challenge)
+    return _run(challenge, lambda: ops.extend_deadline(current_user, challenge, deadline=form.deadline.parsed),
+                "截止时间已延长，已通知关注和揭榜的服务商")
+
+
+@bp.post("/challenges/<int:challenge_id>/<any(follow, unfollow):action>")
+@login_required
+def follow(challenge_id, action):
+    challenge = _visible_challenge(challenge_id)
+    if EmptyForm().validate_on_submit():
+        ops.follow_challenge(current_user, challenge, follow=action == "follow")
+        db.session.commit()
+        flash("已关注，答疑和截止时间变化会通知您" if action == "follow" else "已取消关注", "success")
+    return _redirect_detail(challenge)
+
+
+@bp.post("/challenges/<int:challenge_id>/questions")
+@login_required
+def ask(challenge_id):
+    challenge = _visible_challenge(challenge_id)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return _redirect_detail(challenge, "clarifications")
+    return _run(challenge, lambda: ops.ask_question(current_user, challenge, text=form.text.data),
+                "问题已提交，发榜单位答复后将公开（不显示提问单位）", "clarifications")
+
+
+@bp.post("/questions/<int:question_id>/answer")
+@login_required
+def answer(question_id):
+    question = get_or_404(Question, question_id)
+    challenge = question.challenge
+    require(permissions.can_manage_challenge(current_user, challenge), hide=not permissions.can_view_challenge(current_user, challenge))
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return _redirect_detail(challenge, "clarifications")
+    return _run(challenge, lambda: ops.answer_question(current_user, question, text=form.text.data),
+                "答复已发布", "clarifications")
+
+
+@bp.post("/challenges/<int:challenge_id>/attachments")
+@login_required
+def attach(challenge_id):
+    challenge = _visible_challenge(challenge_id)
+    require(permissions.is_owner_department(current_user, challenge))
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return _redirect_detail(challenge, "attachments")
+    return _run(challenge, lambda: ops.attach_document(current_user, challenge, form.file.data),
+                "附件已上传", "attachments")
+
+
+@bp.post("/challenges/<int:challenge_id>/attachments/<int:file_id>/remove")
+@login_required
+def remove_attachment(challenge_id, file_id):
+    challenge = _visible_challenge(challenge_id)
+    require(permissions.is_owner_department(current_user, challenge))
+    stored = get_or_404(StoredFile, file_id)
+    if stored.owner_type != "challenge" or stored.owner_id != challenge.id or stored.removed_at is not None:
+        raise NotFound()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return _run(challenge, lambda: ops.remove_document(current_user, challenge, stored), "附件已删除", "attachments")
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+@bp.get("/admin/challenges")
+@login_required
+def admin_list():
+    require_role("admin")
+    args = request.args.to_dict()
+    args.setdefault("status", "pending_review")
+    if args["status"] == "all":
+        args.pop("status")
+    filters = queries.ChallengeFilters.from_args(_Args(args), public=False)
+    page = paginate(queries.listing_query(filters, list(ChallengeState)).order_by(None)
+                    .order_by(Challenge.updated_at.desc(), Challenge.id.desc()))
+    return render_template("challenges/admin_list.html", page=page, filters=filters, states=ChallengeState,
+                           status=request.args.get("status", "pending_review"), departments=_departments())
+
+
+class _Args(dict):
+    def get(self, key, default=None, type=None):  # noqa: A002 - mirrors werkzeug's MultiDict.get
+        value = super().get(key, default)
+        if type is not None and value is not None:
+            try:
+                return type(value)
+            except (TypeError, ValueError):
+                return default
+        return value

@@ -1,0 +1,146 @@
+"""Uploads: allowed types only, bytes checked against the type (magic numbers), size-limited,
+stored outside static/ under a random name with their SHA-256."""
+
+import contextlib
+import hashlib
+import os
+import secrets
+import zipfile
+
+from flask import current_app
+
+from marketplace.audit.operations import record
+from marketplace.core.aftercommit import on_rollback
+from marketplace.core.db import utcnow
+from marketplace.core.errors import ValidationFailed
+from marketplace.extensions import db
+from marketplace.files.models import StoredFile
+
+KIND_LABELS = {"pdf": "PDF", "docx": "Word（docx）", "xlsx": "Excel（xlsx）", "pptx": "PowerPoint（pptx）",
+               "png": "PNG 图片", "jpg": "JPG 图片", "zip": "ZIP 压缩包"}
+EXTENSIONS = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "pptx": "pptx", "png": "png",
+              "jpg": "jpg", "jpeg": "jpg", "zip": "zip"}
+MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "zip": "application/zip",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+_OOXML_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+ALLOWED_TEXT = "、".join(sorted(set(EXTENSIONS) - {"jpeg"}))
+
+
+def kind_from_name(name: str) -> str | None:
+    _, dot, ext = (name or "").rpartition(".")
+    return EXTENSIONS.get(ext.lower()) if dot else None
+
+
+def content_matches(kind: str, path: str) -> bool:
+    """Whether the bytes really are of `kind` (magic number, and the OOXML structure for Office)."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if kind == "pdf":
+        return head.startswith(b"%PDF-")
+    if kind == "png":
+        return head == b"\x89PNG\r\n\x1a\n"
+    if kind == "jpg":
+        return head.startswith(b"\xff\xd8\xff")
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return False
+    if kind == "zip":
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return "[Content_Types].xml" in names and any(n.startswith(_OOXML_PART[kind]) for n in names)
+
+
+def _safe_display_name(name: str) -> str:
+    name = os.path.basename((name or "").replace("\\", "/")).strip()
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
+    return name[-200:] or "file"
+
+
+def store_upload(actor, upload, *, owner_type, owner_id, field="file") -> StoredFile:
+    """Check and store one uploaded file (a werkzeug FileStorage). 422 with a Chinese message
+    on the `field` when the type is not allowed, the bytes do not match it, or it is too big."""
+    if upload is None or not getattr(upload, "filename", ""):
+        raise ValidationFailed(fields={field: "请选择要上传的文件"})
+    name = _safe_display_name(upload.filename)
+    kind = kind_from_name(name)
+    if kind is None:
+        raise ValidationFailed(fields={field: f"不支持的文件类型，仅允许：{ALLOWED_TEXT}"})
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    root = current_app.config["UPLOAD_DIR"]
+    key = secrets.token_hex(16)
+    directory = os.path.join(root, key[:2])
+    os.makedirs(directory, mode=0o750, exist_ok=True)
+    path = os.path.join(directory, key)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(path, "wb") as out:
+            while chunk := upload.stream.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise ValidationFailed(fields={field: f"文件过大，单个文件不能超过 {limit // (1024 * 1024)} MB"})
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ValidationFailed(fields={field: "文件为空"})
+        if not content_matches(kind, path):
+            raise ValidationFailed(fields={field: f"文件内容与扩展名不符：“{name}”不是有效的 {KIND_LABELS[kind]} 文件"})
+    except BaseException:
+        _remove(path)
+        raise
+    on_rollback(lambda: _remove(path))
+    stored = StoredFile(owner_type=owner_type, owner_id=owner_id, name=name, kind=kind, size=size,
+                        sha256=digest.hexdigest(), storage_key=key, uploaded_by_id=getattr(actor, "id", None))
+    db.session.add(stored)
+    record(actor, "file.upload", stored, after={"owner_type": owner_type, "owner_id": owner_id, "name": name,
+                                                "size": size, "sha256": stored.sha256})
+    return stored
+
+
+def remove_file(actor, stored: StoredFile):
+    stored.removed_at = utcnow()
+    record(actor, "file.remove", stored, before={"name": stored.name, "sha256": stored.sha256})
+
+
+def file_path(stored: StoredFile) -> str:
+    return os.path.join(current_app.config["UPLOAD_DIR"], stored.storage_key[:2], stored.storage_key)
+
+
+def _remove(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def live_files(owner_type, owner_id):
+    import sqlalchemy as sa
+
+    return db.session.scalars(
+        sa.select(StoredFile).where(StoredFile.owner_type == owner_type, StoredFile.owner_id == owner_id,
+                                    StoredFile.removed_at.is_(None)).order_by(StoredFile.id)
+    ).all()
+
+
+def file_json(stored: StoredFile):
+    return {"id": stored.id, "name": stored.name, "size": stored.size, "sha256": stored.sha256,
+            "kind": stored.kind}
+
+
+def can_read_file(user, stored: StoredFile) -> bool:
+    """A file follows its owner object's rules (a sealed entry's files stay sealed)."""
+    if stored.owner_type == "challenge":
+        from marketplace.challenges.models import Challenge
+        from marketplace.challenges.permissions import can_view_challenge
+
+        owner = db.session.get(Challenge, stored.owner_id)
+        return owner is not None and stored.removed_at is None and can_view_challenge(user, owner)
+    if stored.owner_type == "submission":
+        from marketplace.submissions.models import Submission
+        from marketplace.submissions.permissions import can_view_submission
+
+        owner = db.session.get(Submission, stored.owner_id)
+        return owner is not None and can_view_submission(user, owner)
+    return False

@@ -1,0 +1,34 @@
+"""Sealed entries: before the deadline only the submitting provider's users see an entry.
+
+After the deadline the admin and the owning department may read it; evaluators only through
+their review rounds (the evaluation area adds that rule). Everyone else gets a 404.
+"""
+
+from marketplace.accounts.models import Role
+from marketplace.challenges.states import AFTER_DEADLINE_STATES
+
+
+def _auth(user):
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_owner(user, submission):
+    return _auth(user) and user.role == Role.provider and user.organisation_id == submission.provider_id
+
+
+def unsealed(submission) -> bool:
+    return submission.challenge.state in AFTER_DEADLINE_STATES
+
+
+def can_view_submission(user, submission):
+    if is_owner(user, submission):
+        return True
+    if not _auth(user) or not unsealed(submission):
+        return False
+    if user.role == Role.admin:
+        return True
+    return user.role == Role.department and user.organisation_id == submission.challenge.department_id
+
+
+def can_change_submission(user, submission):
+    return is_owner(user, submission)
