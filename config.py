@@ -66,6 +66,14 @@ class Config:
 
     PER_PAGE = 20
 
+    # Public notice period: working days skip weekends and these holidays; make-up working
+    # days (调休) count. Comma-separated ISO dates.
+    NOTICE_HOLIDAYS = os.environ.get("NOTICE_HOLIDAYS", "2026-01-01,2026-02-16,2026-02-17,2026-02-18,2026-02-19,"
+                                     "2026-02-20,2026-04-06,2026-05-01,2026-05-04,2026-05-05,2026-06-19,"
+                                     "2026-09-25,2026-10-01,2026-10-02,2026-10-05,2026-10-06,2026-10-07")
+    NOTICE_WORKDAYS = os.environ.get("NOTICE_WORKDAYS", "")
+    DEVIATION_MARGIN = os.environ.get("DEVIATION_MARGIN", "20")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

@@ -97,7 +97,22 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from marketplace import accounts, api, audit, challenges, files, main, notifications, providers, submissions
+    from marketplace import (
+        accounts,
+        api,
+        audit,
+        cases,
+        challenges,
+        files,
+        main,
+        notices,
+        notifications,
+        projects,
+        providers,
+        review,
+        search,
+        submissions,
+    )
     from marketplace.extensions import csrf
 
     app.register_blueprint(main.bp)
@@ -108,5 +123,10 @@ def register_blueprints(app):
     app.register_blueprint(challenges.bp)
     app.register_blueprint(submissions.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(notices.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(projects.bp)
+    app.register_blueprint(cases.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies

@@ -13,6 +13,9 @@ def register_commands(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_group)
     app.cli.add_command(notify_due)
+    from marketplace.search.cli import search_group
+
+    app.cli.add_command(search_group)
 
 
 @click.command("create-admin")
@@ -74,10 +77,12 @@ def notify_due():
     """For cron: close challenges past their deadline, remind followers and entrants 24 hours
     before a deadline, and expire partner listings whose validity has passed."""
     from marketplace.challenges.operations import close_due_challenges, remind_due
+    from marketplace.projects.operations import warn_due_milestones
     from marketplace.providers.operations import expire_due_listings
 
     closed = close_due_challenges()
     reminded = remind_due()
     expired = expire_due_listings()
+    milestones = warn_due_milestones()  # owners: 3 days before the due date and the day after
     db.session.commit()
-    click.echo(f"已截止榜单 {closed} 个，发送截止提醒 {reminded} 个，到期伙伴资格 {expired} 个")
+    click.echo(f"已截止榜单 {closed} 个，发送截止提醒 {reminded} 个，到期伙伴资格 {expired} 个，里程碑提醒 {milestones} 条")

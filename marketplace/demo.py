@@ -1,21 +1,27 @@
-"""Demo data from the domain brief: departments, providers in several states, catalogue entries.
+"""Demo data from the domain brief: departments, providers in several states, catalogue entries,
+and challenges in every state reachable today, with clarifications and entries with versions.
 
 Idempotent: every record is looked up by a natural key (email, organisation name, title) first.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
 from marketplace.accounts.operations import create_organisation, create_user
+from marketplace.challenges import operations as challenge_ops
+from marketplace.challenges.models import Challenge
 from marketplace.core.credit_code import check_character
-from marketplace.core.timeutil import today_shanghai
+from marketplace.core.db import utcnow
+from marketplace.core.timeutil import SHANGHAI, today_shanghai
 from marketplace.extensions import db
 from marketplace.providers import operations as provider_ops
 from marketplace.providers import queries as provider_queries
 from marketplace.providers.models import Solution
 from marketplace.providers.states import PartnerState
+from marketplace.submissions import operations as submission_ops
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo accounts only
 
@@ -74,6 +80,11 @@ def seed():
         _ensure_user(admin, f"expert{i}@demo.gov.cn", f"{expert}（评审专家）", Role.evaluator)
     for name, body, slug, state, domains, solutions in PROVIDERS:
         _seed_provider(admin, name, credit_code(body), slug, state, domains, solutions)
+    db.session.flush()
+    _seed_challenges(admin)
+    from marketplace.projects.demo import seed_projects  # last: projects need the rest of the demo data
+
+    seed_projects(admin)
     return {
         "admin": "admin@demo.gov.cn",
         "department": "dsj@demo.gov.cn",
@@ -108,3 +119,365 @@ def _seed_provider(admin, name, code, slug, state, domains, solutions):
     elif state == PartnerState.expired:
         app.valid_until = today - timedelta(days=10)  # demo only: a listing whose validity has passed
         provider_ops.expire_if_due(app)
+
+
+# --- challenges ---------------------------------------------------------------------------------
+#
+# Scenarios from the policy texts (seeds/ beside DOMAIN.md), one per department, taken through
+# the real operations so that audit events and notifications exist as they would in production.
+# Every state reachable today is present: draft, returned to draft (with a reason),
+# pending_review, published, closed, failed (流标) and cancelled (撤榜). evaluating / racing /
+# notice / awarded need the evaluation rounds (panels, scoring, notice period) of the next issue
+# and are left out until those operations exist.
+
+DEPARTMENT_SLUGS = dict(DEPARTMENTS)
+CONTACT_PHONE = "021-6487 0000"
+
+
+def _criteria(*rows):
+    return [{"name": name, "description": description, "weight": weight, "max_points": max_points}
+            for name, weight, max_points, description in rows]
+
+
+def _proposal_round(advance_top, *, threshold=None):
+    return {"name": "方案评审", "aggregation": "trimmed_mean", "blind": True, "min_panel": 5,
+            "advance_top": advance_top, "advance_threshold": threshold,
+            "criteria": _criteria(
+                ("技术方案先进性与可行性", 30, 10, "技术路线成熟度、与现有系统的对接方式、数据安全与等保合规"),
+                ("场景理解与痛点回应", 25, 10, "是否逐条回应榜单列出的痛点，方案是否贴合一线业务"),
+                ("量化指标可达性", 20, 10, "对榜单量化指标的承诺是否明确、可测、可验收"),
+                ("实施团队与同类案例", 15, 10, "项目经理及核心成员经验，同类场景落地案例"),
+                ("报价合理性", 10, 10, "报价构成清晰，与工作量匹配，运维费用透明"))}
+
+
+# 方案评审 → 中期评估 → 终期评审, for challenges with horse-race slots (赛马制).
+def race_plan(slots):
+    return [
+        _proposal_round(slots, threshold=Decimal("60.00")),
+        {"name": "中期评估", "aggregation": "mean", "blind": False, "min_panel": 3,
+         # 末位淘汰 from three racers; with two both go on to the final round.
+         "advance_top": slots - 1 if slots > 2 else slots,
+         "criteria": _criteria(
+             ("里程碑完成度", 40, 100, "试点里程碑按期完成情况，以发榜单位确认的进度报告为准"),
+             ("试点运行指标", 35, 100, "试点期间量化指标的实测值"),
+             ("用户满意度", 25, 100, "一线工作人员与群众满意度抽样调查"))},
+        {"name": "终期评审", "aggregation": "trimmed_mean", "blind": False, "min_panel": 5, "advance_top": 1,
+         "criteria": _criteria(
+             ("量化指标达成", 40, 100, "对照榜单量化指标逐项验收"),
+             ("系统稳定性与安全合规", 25, 100, "可用性、等保三级测评、个人信息保护"),
+             ("可复制推广价值", 20, 100, "能否作为最佳实践在其他街道、委办局复制"),
+             ("运维与持续运营成本", 15, 100, "三年运维成本与运营机制"))},
+    ]
+
+
+def single_plan():
+    return [_proposal_round(1)]
+
+
+def _entry(summary, plan, price, timeline, team):
+    return {"summary": summary, "technical_plan": plan, "price_yuan": Decimal(price), "timeline": timeline,
+            "team": team}
+
+
+CHALLENGES = [
+    {
+        "title": "便捷就医服务2.0：区属医院门诊智能分诊导诊与院内导航",
+        "department": "区卫生健康委", "domain": "医疗", "required": ["医疗"], "state": "published",
+        "budget": "1800000.00", "days": 21, "race_slots": 2, "min_submissions": 2, "plan": race_plan(2),
+        "description": "推出“便捷就医服务”2.0 场景：在三家区属医院门诊上线智能分诊导诊、智能院内导航和医疗收费电子票据，"
+                       "患者在手机上完成症状自述、科室推荐、挂号、导航到诊室和领取电子票据的全流程。",
+        "pain_points": "1. 初诊患者不清楚该挂哪个科，导医台高峰排队 15 分钟以上；\n"
+                       "2. 院区楼宇多、改扩建频繁，患者反复问路；\n3. 纸质收费票据易丢失，报销需跑回医院补打。",
+        "outcomes": "1. 分诊推荐准确率 ≥ 90%（以首诊医生确认科室为准）；\n2. 导医台问询量下降 40%；\n"
+                    "3. 门诊电子票据覆盖率 100%；\n4. 适老化：支持大字版与语音交互，满足无障碍标准。",
+        "questions": [
+            ("yilian", "智能分诊是否需要对接医院现有 HIS 的号源接口？接口文档何时提供？",
+             "需要。三家医院均使用同一厂商的 HIS，号源接口文档将在方案评审通过后向入围单位提供。"),
+            ("yuntu", "院内导航是否允许在院区加装蓝牙信标？数量上限是多少？", None),
+        ],
+        "entries": [
+            ("yilian", [
+                _entry("基于症状问答与科室知识图谱的智能分诊导诊，叠加院内导航与电子票据一体化。",
+                       "症状问答引擎 + 科室知识图谱；室内定位采用蓝牙信标与视觉定位融合；电子票据对接市财政电子票据平台。",
+                       "1560000.00", "签约后 4 个月上线首家医院，6 个月覆盖三家。", "项目经理 1 名、算法 3 名、开发 6 名、驻场 2 名"),
+                _entry("基于症状问答与科室知识图谱的智能分诊导诊，叠加院内导航与电子票据一体化；新增适老化语音交互。",
+                       "在第 1 版基础上增加普通话与沪语语音问诊、大字版界面；导航支持轮椅无障碍路线。",
+                       "1620000.00", "签约后 4 个月上线首家医院，6 个月覆盖三家。", "项目经理 1 名、算法 3 名、开发 7 名、驻场 2 名"),
+            ]),
+        ],
+    },
+    {
+        "title": "为老服务一键通：独居老人紧急呼叫与助餐助浴联动",
+        "department": "区民政局", "domain": "养老", "required": ["养老"], "state": "published",
+        "budget": "960000.00", "days": 14, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "description": "拓展“为老服务一键通”内容，形成居家养老多渠道“一键助老”：独居老人按一个键即可呼叫紧急救援、"
+                       "预约助餐助浴，街道养老顾问和家属同步收到提醒。",
+        "pain_points": "独居老人不会用智能手机；现有呼叫器只能拨打 110/120，无法联动社区助餐点和家属；"
+                       "夜间跌倒往往数小时后才被发现。",
+        "outcomes": "1. 覆盖辖区 3,000 户独居老人；\n2. 紧急呼叫 60 秒内接通人工坐席；\n3. 助餐预约线上化率 ≥ 70%；\n"
+                    "4. 不采集室内图像，个人信息处理符合《个人信息保护法》。",
+        "questions": [
+            ("yikang", "终端设备由中标方提供还是使用区里已发放的呼叫器？",
+             "优先利旧：区里 2023 年发放的 1,200 台呼叫器需兼容，其余由中标方提供，费用计入报价。"),
+        ],
+        "entries": [
+            ("yikang", [
+                _entry("一键呼叫终端 + 为老服务平台，联动 120、社区助餐点与家属。",
+                       "终端支持 4G 与 NB-IoT 双模；平台对接区养老服务平台与“社区云”；毫米波雷达跌倒监测为可选件。",
+                       "890000.00", "签约后 3 个月完成 3,000 户安装。", "项目经理 1 名、坐席 6 名、安装 10 名"),
+            ]),
+        ],
+    },
+    {
+        "title": "一网统管：城市运行体征智能识别算法（占道经营、垃圾满溢、非机动车乱停放）",
+        "department": "区大数据中心", "domain": "数字治理", "required": ["数字治理"], "state": "published",
+        "budget": "2500000.00", "days": 21, "extend_days": 35, "race_slots": 3, "min_submissions": 3,
+        "plan": race_plan(3),
+        "description": "以“揭榜挂帅”形式支持企业参与“一网统管”算法开发：基于现有 1.2 万路视频，识别占道经营、"
+                       "垃圾满溢、非机动车乱停放三类高频事件，自动派单到街道网格。赛马制：三家并行试点，终期评审择优。",
+        "pain_points": "人工巡查覆盖不足，事件发现滞后；现有算法误报率高，网格员疲于核实。",
+        "outcomes": "1. 三类事件识别准确率 ≥ 92%，误报率 ≤ 5%；\n2. 事件发现到派单 ≤ 3 分钟；\n"
+                    "3. 算法以容器形式部署在区政务云，接入市“一网统管”算法仓。",
+        "questions": [
+            ("yuntu", "试点期间能否获得脱敏后的历史视频样本用于训练？",
+             "可以。入围后签署数据安全协议，在区政务云隔离区内提供脱敏样本，不得带出。"),
+            ("yilian", "算法是否必须国产化 GPU 部署？", None),
+        ],
+        "entries": [
+            ("yuntu", [
+                _entry("城市运行体征算法平台：三类事件识别 + 自动派单。",
+                       "YOLO 系列检测模型 + 时序跟踪；边缘推理盒子与政务云协同。",
+                       "2380000.00", "签约后 2 个月完成试点部署。", "算法 5 名、开发 4 名"),
+                _entry("城市运行体征算法平台：三类事件识别 + 自动派单，支持国产化算力。",
+                       "模型适配国产 AI 加速卡；增加误报自学习闭环，网格员核实结果回流训练。",
+                       "2350000.00", "签约后 2 个月完成试点部署。", "算法 6 名、开发 4 名、运营 2 名"),
+                _entry("城市运行体征算法平台：三类事件识别 + 自动派单，支持国产化算力与数字孪生底座。",
+                       "在第 2 版基础上接入区数字孪生底座，事件在三维场景中定位。",
+                       "2350000.00", "签约后 2 个月完成试点部署，4 个月接入数字孪生。", "算法 6 名、开发 5 名、运营 2 名"),
+            ]),
+        ],
+    },
+    {
+        "title": "智慧菜场：农贸市场数字化改造与食品安全追溯",
+        "department": "区商务委", "domain": "经济", "required": ["经济"], "state": "published",
+        "budget": "680000.00", "days": 5, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "description": "推进辖区两家标准化菜市场智慧化升级：电子价签、智能秤、食品安全追溯与客流热力，"
+                       "支持数字人民币支付，努力构建 10 分钟数字生活圈。",
+        "pain_points": "价格公示不及时，缺斤短两投诉多；进货票据纸质留存，追溯靠翻本子。",
+        "outcomes": "1. 摊位电子价签与智能秤覆盖率 100%；\n2. 主要品类追溯信息扫码可查；\n"
+                    "3. 支持数字人民币与医保外的多种支付方式。",
+        "questions": [
+            ("cailanzi", "摊位智能秤是否需要通过计量检定？检定费用由谁承担？", None),
+        ],
+        "entries": [],
+    },
+    {
+        "title": "信息化标杆校：人机协同课堂与学情分析",
+        "department": "区教育局", "domain": "教育", "required": ["教育"], "state": "published",
+        "budget": "1200000.00", "days": 28, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "description": "围绕“高、先、精”定位打造信息化标杆校特色场景：课堂教学与人工智能融合的“人机协同”，"
+                       "作业与测验的学情分析，教师减负。",
+        "pain_points": "教师批改负担重；学情数据分散在多个系统，无法形成个人成长画像。",
+        "outcomes": "1. 两所试点校 40 个班级常态化使用；\n2. 作业批改时间减少 30%；\n3. 学生数据不出校，符合未成年人个人信息保护要求。",
+        "questions": [],
+        "entries": [],
+    },
+    {
+        "title": "一网通办 免申即享：惠企政策精准匹配与免申兑现",
+        "department": "区科委", "domain": "数字治理", "required": ["数字治理"], "state": "pending_review",
+        "budget": "1500000.00", "days": 30, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "description": "重点推进服务、资金、补贴等 8 项惠企政策“免申即享”，变被动服务为主动服务，实现“政策找人”。",
+        "pain_points": "企业不知道自己符合哪些政策，申报材料重复提交，兑现周期长。",
+        "outcomes": "1. 8 项政策实现免申即享；\n2. 政策匹配准确率 ≥ 95%；\n3. 兑现周期由 60 天缩短到 15 天。",
+    },
+    {
+        "title": "一网通办 智能预审：高频事项申请材料智能预审",
+        "department": "区大数据中心", "domain": "数字治理", "required": ["数字治理"], "state": "returned",
+        "budget": "800000.00", "days": 30, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "return_reason": "量化指标不够具体：请写明覆盖的事项清单、预审准确率的口径和验收方法，并补充预算测算依据后重新提交。",
+        "description": "对 28 个区级高效办成“一件事”涉及的高频事项，提供申请材料智能预审：识别缺项、错项并即时提示。",
+        "pain_points": "窗口退件率高，群众多次跑腿。",
+        "outcomes": "预审准确率高，群众满意。",
+    },
+    {
+        "title": "红色场馆数字化：革命遗址沉浸式导览",
+        "department": "区文化旅游局", "domain": "文旅", "required": ["文旅"], "state": "draft",
+        "budget": "650000.00", "days": 40, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "description": "推动红色场馆数字化改造，以 VR/AR 沉浸式展示为切入点，打造红色经典“现代表达”、"
+                       "历史场景“文化重现”。",
+        "pain_points": "展陈以图文为主，青少年参观停留时间短；讲解员不足，周末预约难。",
+        "outcomes": "1. 完成 2 处场馆 AR 导览；\n2. 青少年观众平均停留时间提升 50%；\n3. 支持无障碍语音讲解。",
+    },
+    {
+        "title": "数据中心能效评估：PUE/CUE/EUE 综合评价指标体系",
+        "department": "区科委", "domain": "经济", "required": [], "state": "draft",
+        "budget": "300000.00", "days": 45, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "description": "探索建立覆盖电能使用效率（PUE）、有效算力效率（CUE）、经济产出效益（EUE）等指标的综合评价体系，"
+                       "推动本区数据中心使用效率提升。",
+        "pain_points": "现有评价只看 PUE，无法反映算力实际利用率与经济产出。",
+        "outcomes": "形成指标体系与测评方法各 1 套，完成 3 家数据中心试评估。",
+    },
+    {
+        "title": "数字小区与社区云：街道精细化治理场景",
+        "department": "徐家汇街道", "domain": "社区", "required": ["社区"], "state": "closed",
+        "budget": "1100000.00", "days": 10, "race_slots": 2, "min_submissions": 2, "plan": race_plan(2),
+        "description": "拓展“社区云”个人服务事项，推动街道特色社区治理平台与“社区云”融合：小区门禁、车辆、"
+                       "独居老人关爱数据汇聚，支撑居委会精细化治理。",
+        "pain_points": "小区数据各自为政，居委会靠电话和表格摸排；独居老人异常（如多日未出门）无法及时发现。",
+        "outcomes": "1. 覆盖街道 12 个小区；\n2. 独居老人异常 24 小时内上门核实率 100%；\n3. 数据按“社区云”标准回流。",
+        "questions": [
+            ("yikang", "小区门禁数据的接入是否已取得物业同意？",
+             "街道已与 12 个小区物业签订数据共享协议，门禁数据经脱敏后接入。"),
+        ],
+        "entries": [
+            ("yikang", [
+                _entry("独居老人关爱 + 社区云对接：门禁与水电数据异常预警。",
+                       "门禁通行、智能水表数据融合建模，连续 48 小时无活动触发居委会核实工单。",
+                       "980000.00", "签约后 3 个月覆盖 12 个小区。", "项目经理 1 名、开发 5 名、社工顾问 2 名"),
+            ]),
+            ("yuntu", [
+                _entry("数字小区与社区云一体化平台。",
+                       "小区门禁、车辆、消防通道占用识别汇聚到社区云，居委会工作台统一处置。",
+                       "1050000.00", "签约后 4 个月覆盖 12 个小区。", "项目经理 1 名、开发 6 名"),
+                _entry("数字小区与社区云一体化平台（含非机动车棚充电安全监测）。",
+                       "在第 1 版基础上增加非机动车棚电动车充电过温告警。",
+                       "1080000.00", "签约后 4 个月覆盖 12 个小区。", "项目经理 1 名、开发 7 名"),
+            ]),
+        ],
+    },
+    {
+        "title": "精准助残：残障人士“一人一档”与政策找人",
+        "department": "区民政局", "domain": "普惠民生", "required": [], "state": "closed",
+        "budget": "720000.00", "days": 12, "race_slots": 1, "min_submissions": 2, "plan": single_plan(),
+        "description": "打造精准助残智慧服务场景：通过残障人士准确分类、人物画像，形成“精准助残”“一人一档”，"
+                       "实现精准救助、政策找人、实时跟踪。",
+        "pain_points": "救助政策分散在多个部门，符合条件的残障人士常因不知情而未申请。",
+        "outcomes": "1. 建立全区持证残障人士“一人一档”；\n2. 政策主动推送覆盖率 ≥ 90%；\n3. 服务全程可跟踪。",
+        "entries": [
+            ("yilian", [
+                _entry("残障人士健康档案与康复服务对接方案。",
+                       "基于区域卫生信息平台的康复需求识别。",
+                       "700000.00", "签约后 5 个月上线。", "开发 4 名"),
+            ], "withdraw"),
+            ("yikang", [
+                _entry("“一人一档”助残服务平台，联动居家养老服务网络。",
+                       "残障类别与服务需求画像；政策规则引擎自动匹配；社区助残员上门跟踪。",
+                       "690000.00", "签约后 4 个月上线。", "项目经理 1 名、开发 4 名、助残顾问 2 名"),
+            ]),
+            ("yuntu", [
+                _entry("政策找人引擎 + 助残服务工单。",
+                       "政策知识图谱与人员画像匹配，结果推送至社区云工作台。",
+                       "710000.00", "签约后 4 个月上线。", "项目经理 1 名、开发 5 名"),
+            ]),
+        ],
+    },
+    {
+        "title": "智慧工地监管：在建工地扬尘噪声与临边防护 AI 监测",
+        "department": "区建管委", "domain": "数字治理", "required": ["数字治理"], "state": "failed",
+        "budget": "1300000.00", "days": 9, "race_slots": 1, "min_submissions": 3, "plan": single_plan(),
+        "description": "打造智慧工地监管场景：通过物联感知、人工智能等技术，加强现场环境、施工机械、临边防护监测，"
+                       "实现建筑施工全天候全过程监管。",
+        "pain_points": "监管人员少、工地多，夜间施工和临边防护缺失难以及时发现。",
+        "outcomes": "1. 接入 30 个在建工地；\n2. 扬尘超标 10 分钟内告警；\n3. 临边防护缺失识别准确率 ≥ 90%。",
+        "questions": [
+            ("yuntu", "工地现有视频监控的接入权限由谁协调？",
+             "由区建管委统一协调施工总包单位开放接入权限。"),
+        ],
+        "entries": [
+            ("yuntu", [
+                _entry("工地物联感知 + AI 视频识别一体化监管平台。",
+                       "扬尘、噪声传感器与视频识别融合；告警推送至建管委与总包单位。",
+                       "1250000.00", "签约后 3 个月接入 30 个工地。", "项目经理 1 名、算法 3 名、开发 4 名"),
+            ]),
+        ],
+    },
+    {
+        "title": "数字景区：重点景区在线预约与无感入园",
+        "department": "区文化旅游局", "domain": "文旅", "required": [], "state": "cancelled",
+        "budget": "900000.00", "days": 20, "race_slots": 1, "min_submissions": 1, "plan": single_plan(),
+        "cancel_reason": "市文旅局统一建设的“一码游”平台已覆盖在线预约与无感入园功能，为避免重复建设，本榜撤销。",
+        "description": "推进“数字景区”建设，优化在线预订、无感入园、客流监测、智能导览、预警处置等功能。",
+        "pain_points": "节假日入园排队长；客流统计依赖人工，预警滞后。",
+        "outcomes": "1. 入园核验平均耗时 ≤ 2 秒；\n2. 客流实时监测，超限自动预警。",
+        "entries": [
+            ("yuntu", [
+                _entry("预约码与人脸核验融合的无感入园方案。",
+                       "预约码、身份证、人脸三种核验方式；客流热力与阈值预警。",
+                       "860000.00", "签约后 2 个月上线。", "项目经理 1 名、开发 4 名"),
+            ]),
+        ],
+    },
+]
+
+
+def _deadline(days):
+    """17:00 Shanghai time, `days` days from today (deadlines are set and shown in Beijing time)."""
+    day = today_shanghai() + timedelta(days=days)
+    return datetime.combine(day, time(17, 0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def _values(spec):
+    return {
+        "title": spec["title"], "domain": spec["domain"], "description": spec["description"],
+        "pain_points": spec["pain_points"], "outcomes": spec["outcomes"],
+        "budget_yuan": Decimal(spec["budget"]), "deadline": _deadline(spec["days"]),
+        "required_domains": spec["required"], "race_slots": spec["race_slots"],
+        "min_submissions": spec["min_submissions"], "notice_days": 5,
+        "contact": f"{spec['department']}联络员 {CONTACT_PHONE}", "rounds": spec["plan"],
+    }
+
+
+def _provider_user(slug):
+    return _get_user(f"{slug}@demo-provider.cn")
+
+
+def _seed_challenges(admin):
+    for spec in CHALLENGES:
+        if db.session.scalar(sa.select(Challenge.id).where(Challenge.title == spec["title"])) is None:
+            _seed_challenge(admin, spec)
+            db.session.flush()
+
+
+def _seed_challenge(admin, spec):
+    department = _get_user(f"{DEPARTMENT_SLUGS[spec['department']]}@demo.gov.cn")
+    target = spec["state"]
+    challenge = challenge_ops.create_challenge(department, _values(spec))
+    db.session.flush()
+    if target == "draft":
+        return challenge
+    challenge_ops.submit_for_review(department, challenge)
+    if target == "pending_review":
+        return challenge
+    if target == "returned":
+        return challenge_ops.return_challenge(admin, challenge, reason=spec["return_reason"])
+    challenge_ops.approve_challenge(admin, challenge)
+    questions = []
+    for slug, text, answer in spec.get("questions", []):
+        question = challenge_ops.ask_question(_provider_user(slug), challenge, text=text)
+        questions.append((question, answer))
+    db.session.flush()
+    for question, answer in questions:
+        if answer is not None:
+            challenge_ops.answer_question(department, question, text=answer)
+    for slug, versions, *withdraw in spec.get("entries", []):
+        user = _provider_user(slug)
+        submission, _ = submission_ops.submit_entry(user, challenge, **versions[0])
+        for later in versions[1:]:
+            submission_ops.update_entry(user, submission, **later)
+        if withdraw:
+            submission_ops.withdraw_entry(user, submission)
+    if spec.get("extend_days"):
+        challenge_ops.extend_deadline(department, challenge, deadline=_deadline(spec["extend_days"]))
+    if target == "cancelled":
+        challenge_ops.cancel_challenge(department, challenge, reason=spec["cancel_reason"])
+    elif target in ("closed", "failed"):
+        # demo only: the entries above were taken before a future deadline, as the rules demand;
+        # to show a challenge after its deadline the deadline is moved to this moment (after the
+        # last entry, so the entries' receipts and the audit trail stay in order) and the
+        # challenge is closed exactly as the first request after a real deadline would do.
+        challenge.deadline = utcnow()
+        db.session.flush()
+        challenge_ops.close_if_due(challenge, now=challenge.deadline)
+        if challenge.state.value != target:
+            raise RuntimeError(f"demo challenge “{challenge.title}” ended as {challenge.state.value}, not {target}")
+    return challenge

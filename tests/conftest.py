@@ -9,6 +9,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from config import TestingConfig
 from marketplace import create_app
@@ -44,20 +45,21 @@ def app(tmp_path_factory):
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade()
+        upgrade(revision="heads")  # several feature branches may be in flight; a merge revision joins them
     return app
 
 
 def _wipe(app):
+    """Empty every table. DELETE rather than TRUNCATE on PostgreSQL too: TRUNCATE's fixed cost
+    per table dominated the suite; audit_events refuses DELETE (append-only trigger), so it alone
+    is truncated."""
     with app.app_context():
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        postgres = _db.engine.dialect.name == "postgresql"
         with _db.engine.begin() as conn:
-            if _db.engine.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
+            for name in tables:
+                conn.execute(sa.text(f"TRUNCATE {name}" if postgres and name == "audit_events" else f"DELETE FROM {name}"))
             conn.execute(sa.text(
                 "INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"
             ), {"h": "0" * 64})
@@ -81,9 +83,36 @@ def db(app):
     return _db
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own application context, as in production.
+
+    `_clean` keeps one application context pushed for the whole test (for factories and
+    assertions); without this every request would share its `g`, so Flask-Login's cached user
+    and Flask-WTF's cached CSRF token would leak from one request, and one browser, into the
+    next. The test's own session is expired after each request so that it reads what the
+    request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
+def make_client(app):
+    return FreshContextClient(app, app.response_class, use_cookies=True)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return make_client(app)
+
+
+@pytest.fixture
+def new_client(app):
+    """Another browser with its own cookie jar, e.g. the admin beside a provider."""
+    return lambda: make_client(app)
 
 
 # --- page helpers ---------------------------------------------------------------------------

@@ -12,7 +12,10 @@ def _limit():
 def _account_key():
     email = request.form.get("email")
     if email is None and request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # absurdly deep JSON; the view answers 400 for it
+            body = None
         email = body.get("email") if isinstance(body, dict) else None
     return f"login-account:{str(email or '').strip().lower()[:254]}"
 

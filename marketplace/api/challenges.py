@@ -92,7 +92,7 @@ def _merge_body(challenge):
         "min_submissions": challenge.min_submissions, "notice_days": challenge.notice_days,
         "contact": challenge.contact,
         "rounds": [{k: v for k, v in round_json(r).items() if k in ("name", "aggregation", "blind", "advance_top",
-                                                                     "advance_threshold", "min_panel", "criteria")}
+                                                                     "advance_threshold", "min_panel", "criteria", "tie_break")}
                    for r in challenge.rounds],
     }
     for r in current["rounds"]:
@@ -191,9 +191,13 @@ def _submission(submission_id):
 
 
 def _submission_detail(submission):
-    owner = submission_permissions.is_owner(api_user(), submission)
+    user = api_user()
+    owner = submission_permissions.is_owner(user, submission)
+    blind = submission_permissions.hides_provider(user, submission)
     files = [file_ops.file_json(f) for f in file_ops.live_files(submission_ops.OWNER_TYPE, submission.id)]
-    data = submission_json(submission, versions=owner, files=files)
+    if blind:
+        files = [{**f, "name": f"附件-{f['id']}.{f['kind']}"} for f in files]
+    data = submission_json(submission, versions=owner, files=files, hide_provider=blind)
     if owner:
         data["receipt"] = receipt_json(submission_ops.receipt(submission))
     return data
@@ -282,4 +286,4 @@ def download_file(file_id):
     if stored is None or not file_ops.can_read_file(api_user(), stored):
         raise NotFound()
     return send_file(file_ops.file_path(stored), mimetype=file_ops.MIMETYPES[stored.kind], as_attachment=True,
-                     download_name=stored.name, max_age=0)
+                     download_name=file_ops.download_name(api_user(), stored), max_age=0)

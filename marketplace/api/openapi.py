@@ -16,7 +16,8 @@ ERROR_SCHEMA = {
 
 
 def _choice_value(choice):
-    return getattr(choice, "value", None) or choice[0]
+    value = getattr(choice, "value", None)  # a SelectChoice; its value may be "" (a blank option)
+    return value if value is not None else choice[0]
 
 
 def _field_schema(field):

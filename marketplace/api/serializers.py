@@ -83,6 +83,7 @@ def round_json(r):
         "aggregation": r.aggregation.value, "blind": r.blind, "advance_top": r.advance_top,
         "advance_threshold": None if r.advance_threshold is None else f"{r.advance_threshold:.2f}",
         "min_panel": r.min_panel,
+        "tie_break": r.tie_break_criterion.name if r.criteria else None,
         "criteria": [{"id": c.id, "name": c.name, "description": c.description, "weight": c.weight,
                       "max_points": c.max_points} for c in r.criteria],
     }

@@ -127,7 +127,8 @@ def verify_chain() -> VerifyResult:
     """Walk the chain in order; report the first event that was edited or follows a gap."""
     prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
     last = None
-    query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+    # populate_existing: check the rows as stored now, not objects this session loaded earlier.
+    query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000, populate_existing=True)
     for event in db.session.scalars(query):
         count += 1
         if event.seq != expected_seq:

@@ -1,7 +1,7 @@
 """Challenge forms, shared by the pages and the API (JSON flattened to `rounds-0-criteria-1-weight`)."""
 
 from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace.challenges.states import Aggregation
 from marketplace.core.db import utcnow
@@ -11,6 +11,8 @@ from marketplace.core.money import parse_yuan
 from marketplace.core.timeutil import parse_iso_datetime
 
 REQUIRED = "此项为必填项"
+# Text fields use DataRequired: input is stripped first, so "   " must count as missing (InputRequired
+# only sees that something was sent, and a blank amount or time then reached the operation).
 MAX_ROUNDS, MAX_CRITERIA = 5, 10
 HTML_ROUNDS, HTML_CRITERIA = 3, 6  # blank rows offered on the page; blank ones are ignored
 
@@ -58,6 +60,7 @@ class RoundForm(SubForm):
     advance_threshold = StringField("晋级分数线（0–100）", validators=[Optional(), Length(max=10)])
     blind = BooleanField("盲评（对评审专家隐藏服务商身份）")
     min_panel = IntegerField("专家组最少人数", default=3, validators=[Optional(), NumberRange(1, 30, "专家人数应为 1–30")])
+    tie_break = StringField("同分时优先比较的评分项（默认权重最高的一项）", validators=[Optional(), Length(max=100)])
     criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=MAX_CRITERIA)
 
     def is_blank(self):
@@ -65,14 +68,14 @@ class RoundForm(SubForm):
 
 
 class ChallengeForm(BaseForm):
-    title = StringField("榜单名称", validators=[InputRequired(REQUIRED), Length(max=200, message="榜单名称不能超过 200 个字符")])
+    title = StringField("榜单名称", validators=[DataRequired(REQUIRED), Length(max=200, message="榜单名称不能超过 200 个字符")])
     domain = SelectField("场景领域", choices=DOMAIN_CHOICES, validators=[InputRequired(REQUIRED)])
-    description = TextAreaField("场景描述", validators=[InputRequired(REQUIRED), Length(max=20000, message="不能超过 20000 个字符")])
+    description = TextAreaField("场景描述", validators=[DataRequired(REQUIRED), Length(max=20000, message="不能超过 20000 个字符")])
     pain_points = TextAreaField("痛点问题", validators=[Optional(), Length(max=10000, message="不能超过 10000 个字符")])
-    outcomes = TextAreaField("预期成效与量化指标", validators=[InputRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符")])
-    budget_yuan = StringField("预算 / 奖励（元）", validators=[InputRequired(REQUIRED), Length(max=30), yuan_validator])
+    outcomes = TextAreaField("预期成效与量化指标", validators=[DataRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符")])
+    budget_yuan = StringField("预算 / 奖励（元）", validators=[DataRequired(REQUIRED), Length(max=30), yuan_validator])
     deadline = StringField("揭榜截止时间（北京时间）",
-                           validators=[InputRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
+                           validators=[DataRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
     required_domains = MultiCheckboxField("揭榜资格：须具备的能力领域", choices=DOMAIN_CHOICES, validators=[Optional()])
     race_slots = IntegerField("赛马名额", default=1, validators=[InputRequired(REQUIRED), NumberRange(1, 20, "赛马名额应为 1–20")])
     min_submissions = IntegerField("最少有效方案数", default=1,
@@ -105,6 +108,10 @@ class ChallengeForm(BaseForm):
             if criteria and total != 100:
                 form.criteria.errors.append(f"本轮各评分项权重之和应为 100（当前为 {total}）")
                 ok = False
+            names = [c.form.name.data for c in criteria]
+            if form.tie_break.data and form.tie_break.data not in names:
+                form.tie_break.errors.append("同分比较项须为本轮的一个评分项名称")
+                ok = False
             if form.advance_threshold.data:
                 try:
                     value = parse_yuan(form.advance_threshold.data)
@@ -126,8 +133,11 @@ class ChallengeForm(BaseForm):
             form = entry.form
             if form.is_blank():
                 continue
+            criteria = [c.form for c in form.criteria if not c.form.is_blank()]
+            names = [c.name.data for c in criteria]
             rounds.append({
                 "name": form.name.data,
+                "tie_break_position": names.index(form.tie_break.data) + 1 if form.tie_break.data in names else None,
                 "aggregation": form.aggregation.data or Aggregation.mean.value,
                 "advance_top": form.advance_top.data,
                 "advance_threshold": parse_yuan(form.advance_threshold.data) if form.advance_threshold.data else None,
@@ -153,17 +163,17 @@ class ChallengeForm(BaseForm):
 
 
 class QuestionForm(BaseForm):
-    text = TextAreaField("问题", validators=[InputRequired("请填写问题"), Length(max=2000, message="问题不能超过 2000 个字符")])
+    text = TextAreaField("问题", validators=[DataRequired("请填写问题"), Length(max=2000, message="问题不能超过 2000 个字符")])
 
 
 class AnswerForm(BaseForm):
-    text = TextAreaField("答复", validators=[InputRequired("请填写答复"), Length(max=5000, message="答复不能超过 5000 个字符")])
+    text = TextAreaField("答复", validators=[DataRequired("请填写答复"), Length(max=5000, message="答复不能超过 5000 个字符")])
 
 
 class ExtendForm(BaseForm):
     deadline = StringField("新的截止时间（北京时间）",
-                           validators=[InputRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
+                           validators=[DataRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
 
 
 class ChallengeReasonForm(BaseForm):
-    reason = TextAreaField("理由", validators=[InputRequired("请填写理由"), Length(max=2000, message="理由不能超过 2000 个字符")])
+    reason = TextAreaField("理由", validators=[DataRequired("请填写理由"), Length(max=2000, message="理由不能超过 2000 个字符")])

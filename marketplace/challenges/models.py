@@ -20,11 +20,19 @@ class Challenge(IdMixin, TimestampMixin, db.Model):
         sa.CheckConstraint("race_slots >= 1", name="race_slots_positive"),
         sa.CheckConstraint("min_submissions >= 1", name="min_submissions_positive"),
         sa.CheckConstraint("notice_days BETWEEN 0 AND 30", name="notice_days_range"),
-        # The public list's sort orders and filters (keyset paging walks these).
+        # The public list's sort orders and filters; keyset paging walks these (bench/README.md).
+        # With one status the (state, …) indexes serve; the default list spans several states and
+        # walks the plain (sort key, id) ones, filtering state as it goes.
         sa.Index("ix_challenges_state_published", "state", "published_at", "id"),
         sa.Index("ix_challenges_state_deadline", "state", "deadline", "id"),
         sa.Index("ix_challenges_state_budget", "state", "budget_fen", "id"),
+        sa.Index("ix_challenges_published", "published_at", "id"),
+        sa.Index("ix_challenges_deadline", "deadline", "id"),
+        sa.Index("ix_challenges_budget", "budget_fen", "id"),
         sa.Index("ix_challenges_domain_state_published", "domain", "state", "published_at", "id"),
+        sa.Index("ix_challenges_domain_published", "domain", "published_at", "id"),
+        sa.Index("ix_challenges_domain_deadline", "domain", "deadline", "id"),
+        sa.Index("ix_challenges_domain_budget", "domain", "budget_fen", "id"),
         sa.Index("ix_challenges_department_state", "department_id", "state"),
     )
 
@@ -100,7 +108,12 @@ class EvaluationRound(IdMixin, db.Model):
     advance_threshold_centi: Mapped[int | None] = mapped_column(sa.Integer)
     blind: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     min_panel: Mapped[int] = mapped_column(sa.Integer, default=3)
+    # Ties break on this criterion (its position in the round); None: the highest-weighted one.
+    tie_break_position: Mapped[int | None] = mapped_column(sa.Integer)
     status: Mapped[RoundStatus] = mapped_column(enum_type(RoundStatus, "round_status"), default=RoundStatus.setup)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_note: Mapped[str | None] = mapped_column(sa.Text)
 
     challenge: Mapped[Challenge] = relationship(back_populates="rounds")
     criteria: Mapped[list["Criterion"]] = relationship(
@@ -110,6 +123,18 @@ class EvaluationRound(IdMixin, db.Model):
     @property
     def advance_threshold(self):
         return None if self.advance_threshold_centi is None else fen_to_yuan(self.advance_threshold_centi)
+
+    @property
+    def tie_break_criterion(self):
+        if self.tie_break_position is not None:
+            for criterion in self.criteria:
+                if criterion.position == self.tie_break_position:
+                    return criterion
+        return max(self.criteria, key=lambda c: (c.weight, -c.position), default=None)
+
+    @property
+    def is_last(self) -> bool:
+        return self.position == max(r.position for r in self.challenge.rounds)
 
 
 class Criterion(IdMixin, db.Model):

@@ -72,7 +72,7 @@ def _apply_values(challenge, values):
             position=position, name=plan["name"], aggregation=Aggregation(plan["aggregation"]),
             advance_top=plan.get("advance_top"), blind=bool(plan.get("blind")),
             advance_threshold_centi=None if threshold is None else yuan_to_fen(threshold),
-            min_panel=plan.get("min_panel") or 3,
+            min_panel=plan.get("min_panel") or 3, tie_break_position=plan.get("tie_break_position"),
             criteria=[Criterion(position=i, name=c["name"], description=c.get("description") or "",
                                 weight=c["weight"], max_points=c["max_points"])
                       for i, c in enumerate(plan["criteria"], start=1)],

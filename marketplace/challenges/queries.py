@@ -5,7 +5,7 @@ counts rows."""
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -97,16 +97,24 @@ def decode_cursor(cursor, sort):
         return None
     try:
         name, value, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if name != sort or not isinstance(last_id, int):
+        if name != sort or not _is_int(last_id, 2**31):
             return None
         column = SORTS[sort][0]
         if column.key in ("published_at", "deadline"):
             value = datetime.fromisoformat(value)
-        elif not isinstance(value, int):
+            if value.tzinfo is None:  # the UTC columns refuse naive times
+                return None
+            value = value.astimezone(UTC)
+        elif not _is_int(value, 2**63):
             return None
         return value, last_id
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
         return None
+
+
+def _is_int(value, bound):
+    """A plain int the database column can hold (bool is an int to Python, not to SQL)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -bound <= value < bound
 
 
 def public_page(filters: ChallengeFilters, *, cursor=None, per_page=20, states=LISTED_STATES):
@@ -116,10 +124,10 @@ def public_page(filters: ChallengeFilters, *, cursor=None, per_page=20, states=L
     position = decode_cursor(cursor, filters.sort)
     if position is not None:
         value, last_id = position
-        if desc:
-            query = query.where(sa.or_(column < value, sa.and_(column == value, Challenge.id < last_id)))
-        else:
-            query = query.where(sa.or_(column > value, sa.and_(column == value, Challenge.id > last_id)))
+        # A row-value comparison: both backends seek an index on (…, column, id) with it, where the
+        # equivalent OR of two comparisons made them collect and sort every row past the cursor.
+        key, after = sa.tuple_(column, Challenge.id), sa.tuple_(value, last_id)
+        query = query.where(key < after if desc else key > after)
     if filters.sort == "newest":
         query = query.where(Challenge.published_at.is_not(None))
     rows = db.session.scalars(_order(query, filters.sort).limit(per_page + 1)).all()

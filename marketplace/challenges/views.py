@@ -105,6 +105,7 @@ def _form_data(challenge):
         "rounds": [{"name": r.name, "aggregation": r.aggregation.value, "advance_top": r.advance_top,
                     "advance_threshold": str(r.advance_threshold) if r.advance_threshold is not None else "",
                     "blind": r.blind, "min_panel": r.min_panel,
+                    "tie_break": r.tie_break_criterion.name if r.tie_break_position else "",
                     "criteria": [{"name": c.name, "description": c.description, "weight": c.weight,
                                   "max_points": c.max_points} for c in r.criteria]} for r in challenge.rounds],
     }

@@ -63,19 +63,24 @@ class MultiCheckboxField(SelectMultipleField):
         super().__init__(*args, **kwargs)
 
 
-def flatten_json(payload, prefix=""):
+MAX_JSON_DEPTH = 20  # our deepest form (rounds → criteria) needs 4; deeper is an attack
+
+
+def flatten_json(payload, prefix="", _depth=0):
+    if _depth > MAX_JSON_DEPTH:
+        raise BadRequest("请求体的嵌套层级过深", code="malformed_json")
     items = []
     if isinstance(payload, dict):
         for key, value in payload.items():
             name = f"{prefix}-{key}" if prefix else str(key)
-            items.extend(flatten_json(value, name))
+            items.extend(flatten_json(value, name, _depth + 1))
     elif isinstance(payload, list):
         if any(isinstance(v, dict | list) for v in payload):
             for index, value in enumerate(payload):
-                items.extend(flatten_json(value, f"{prefix}-{index}"))
+                items.extend(flatten_json(value, f"{prefix}-{index}", _depth + 1))
         else:
             for value in payload:
-                items.extend(flatten_json(value, prefix))
+                items.extend(flatten_json(value, prefix, _depth + 1))
     elif payload is None:
         pass
     elif isinstance(payload, bool):

@@ -143,4 +143,26 @@ def can_read_file(user, stored: StoredFile) -> bool:
 
         owner = db.session.get(Submission, stored.owner_id)
         return owner is not None and can_view_submission(user, owner)
+    if stored.owner_type == "objection":
+        from marketplace.notices.models import Objection
+
+        owner = db.session.get(Objection, stored.owner_id)
+        return owner is not None and getattr(user, "is_authenticated", False) and (
+            user.role.value == "admin" or user.organisation_id == owner.provider_id)
+    if stored.owner_type in ("project", "progress_report"):
+        from marketplace.projects.permissions import can_read_project_file
+
+        return stored.removed_at is None and can_read_project_file(user, stored)
     return False
+
+
+def download_name(user, stored: StoredFile) -> str:
+    """The original name, except for an evaluator in a blind round: a neutral name then."""
+    if stored.owner_type == "submission":
+        from marketplace.submissions.models import Submission
+        from marketplace.submissions.permissions import hides_provider
+
+        owner = db.session.get(Submission, stored.owner_id)
+        if owner is not None and hides_provider(user, owner):
+            return f"附件-{stored.id}.{stored.kind}"
+    return stored.name

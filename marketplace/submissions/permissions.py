@@ -27,7 +27,20 @@ def can_view_submission(user, submission):
         return False
     if user.role == Role.admin:
         return True
+    if user.role == Role.evaluator:
+        from marketplace.review.permissions import evaluator_access
+
+        return evaluator_access(user, submission)[0]
     return user.role == Role.department and user.organisation_id == submission.challenge.department_id
+
+
+def hides_provider(user, submission) -> bool:
+    """In a blind round an evaluator sees neither the provider nor revealing file names."""
+    if _auth(user) and user.role == Role.evaluator:
+        from marketplace.review.permissions import evaluator_access
+
+        return evaluator_access(user, submission)[1]
+    return False
 
 
 def can_change_submission(user, submission):

@@ -62,8 +62,12 @@ def new(challenge_id):
 def detail(submission_id):
     submission = _submission(submission_id)
     owner = permissions.is_owner(current_user, submission)
+    from marketplace.review.queries import entry_stage, own_results
+
     return render_template(
         "submissions/detail.html", submission=submission, challenge=submission.challenge, owner=owner,
+        blind=permissions.hides_provider(current_user, submission),
+        stage=entry_stage(submission) if owner else None, own_results=own_results(submission) if owner else [],
         receipt=ops.receipt(submission), files=file_ops.live_files(ops.OWNER_TYPE, submission.id),
         can_change=owner and submission.state.value == "submitted" and submission.challenge.state.value == "published",
         action_form=EmptyForm(), upload_form=UploadForm())

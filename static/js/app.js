@@ -33,3 +33,29 @@ document.addEventListener("click", function (event) {
   render();
   setInterval(render, 1000);
 })();
+
+// The evaluator's own sheet: totals update as they type (Σ points / max × weight).
+(function () {
+  var inputs = document.querySelectorAll(".score-input");
+  if (!inputs.length) return;
+  function recompute(entry) {
+    var total = 0, seen = false;
+    document.querySelectorAll('.score-input[data-entry="' + entry + '"]').forEach(function (input) {
+      var value = parseFloat(input.value);
+      var max = parseFloat(input.getAttribute("data-max"));
+      var weight = parseFloat(input.getAttribute("data-weight"));
+      var bad = input.value !== "" && (isNaN(value) || value < 0 || value > max);
+      input.classList.toggle("is-invalid", bad);
+      if (!isNaN(value) && !bad) { total += value / max * weight; seen = true; }
+    });
+    var cell = document.querySelector('[data-total-for="' + entry + '"]');
+    if (cell) cell.textContent = seen ? total.toFixed(2) : "";
+  }
+  inputs.forEach(function (input) {
+    input.addEventListener("input", function () { recompute(input.getAttribute("data-entry")); });
+  });
+  document.addEventListener("click", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm-submit");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+})();

@@ -1,0 +1,286 @@
+"""API: evaluation rounds, sheets, results; the public notice, objections and the award."""
+
+from marketplace.api import api_user, endpoint, json_body
+from marketplace.api.serializers import round_json, submission_json
+from marketplace.challenges.models import Challenge
+from marketplace.challenges.permissions import can_view_challenge, is_admin, is_owner_department
+from marketplace.challenges.states import RoundStatus
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.forms import validate_json
+from marketplace.core.timeutil import isoformat
+from marketplace.extensions import db
+from marketplace.files import operations as file_ops
+from marketplace.notices import operations as notice_ops
+from marketplace.notices.models import Objection
+from marketplace.review import operations as ops
+from marketplace.review import queries
+from marketplace.review.forms import ObjectionForm, ResolveForm, SheetReturnForm
+from marketplace.review.permissions import notice_public
+from marketplace.submissions.forms import UploadForm
+
+
+def _int_list(body, name):
+    value = body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31
+                                              for v in value):
+        raise ValidationFailed(fields={name: "应为正整数 id 的列表"})
+    return value
+
+
+def _round(round_id):
+    round_ = ops.get_round(round_id)
+    user = api_user()
+    if not (is_admin(user) or is_owner_department(user, round_.challenge) or ops.membership(user, round_)):
+        raise NotFound()
+    return round_
+
+
+def _admin_round(round_id):
+    round_ = ops.get_round(round_id)
+    return round_
+
+
+def _progress(round_):
+    return {**round_json(round_), "challenge_status": round_.challenge.state.value,
+            "panel": [{**p, "submitted_at": isoformat(p["submitted_at"])} for p in queries.progress(round_)]}
+
+
+@endpoint("/rounds/<int:round_id>", tag="评审", summary="轮次详情与进度（不含分数）")
+def get_round(round_id):
+    return _progress(_round(round_id))
+
+
+@endpoint("/rounds/<int:round_id>/panel", ["POST"], roles=["admin"], tag="评审",
+          summary="组建专家组（管理员）{evaluator_ids}；参与揭榜单位的专家 → 409")
+def set_panel(round_id):
+    round_ = _admin_round(round_id)
+    ops.set_panel(api_user(), round_, _int_list(json_body(), "evaluator_ids"))
+    return _progress(round_)
+
+
+@endpoint("/rounds/<int:round_id>/panel/draw", ["POST"], roles=["admin"], tag="评审",
+          summary="专家库随机抽取（管理员）{size, seed?}；种子记入审计日志")
+def draw_panel(round_id):
+    round_ = _admin_round(round_id)
+    body = json_body()
+    size, seed = body.get("size"), body.get("seed")
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 30:
+        raise ValidationFailed(fields={"size": "抽取人数应为 1–30 的整数"})
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**48):
+        raise ValidationFailed(fields={"seed": "随机种子应为非负整数"})
+    _, seed = ops.draw_panel(api_user(), round_, size=size, seed=seed)
+    return {**_progress(round_), "seed": seed}
+
+
+@endpoint("/rounds/<int:round_id>/open", ["POST"], roles=["admin"], tag="评审", summary="开启本轮（管理员）")
+def open_round(round_id):
+    return _progress(ops.open_round(api_user(), _admin_round(round_id)))
+
+
+@endpoint("/rounds/<int:round_id>/declaration", ["POST"], roles=["evaluator"], tag="评审",
+          summary="签署回避声明（评审专家）{conflict_provider_ids}")
+def declaration(round_id):
+    round_ = ops.get_round(round_id)
+    member = ops.sign_declaration(api_user(), round_, conflict_provider_ids=_int_list(json_body(), "conflict_provider_ids"))
+    return {"round_id": round_.id, "declared_at": isoformat(member.declared_at),
+            "conflict_provider_ids": sorted(member.conflict_provider_ids)}
+
+
+def _entry_json(entry, blind):
+    data = submission_json(entry.submission, hide_provider=blind)
+    data["label"] = entry.label
+    files = [file_ops.file_json(f) for f in file_ops.live_files("submission", entry.submission_id)]
+    data["files"] = [{**f, "name": f"附件-{f['id']}.{f['kind']}"} for f in files] if blind else files
+    return data
+
+
+@endpoint("/rounds/<int:round_id>/entries", roles=["evaluator"], tag="评审",
+          summary="本专家可评的方案（须先签署回避声明；盲评时隐藏服务商身份）")
+def entries(round_id):
+    round_ = ops.get_round(round_id)
+    member = ops.require_membership(api_user(), round_)
+    if round_.status != RoundStatus.open:
+        raise Conflict(f"本轮状态为“{round_.status.label}”")
+    ops.require_declared(member)
+    items = [_entry_json(e, round_.blind) for e in ops.entries_for(member)]
+    return {"items": items, "total": len(items), "page": 1, "blind": round_.blind}
+
+
+def _sheet_json(member):
+    return {
+        "round_id": member.round_id, "status": member.sheet_status.value, "return_reason": member.return_reason,
+        "submitted_at": isoformat(member.submitted_at),
+        "scores": [{"submission_id": s.submission_id, "criterion_id": s.criterion_id,
+                    "points": f"{s.points_centi / 100:.2f}", "comment": s.comment}
+                   for s in sorted(ops.sheet_scores(member).values(), key=lambda s: (s.submission_id, s.criterion_id))],
+        "totals": {str(k): f"{v:.2f}" for k, v in ops.sheet_totals(member).items()},
+    }
+
+
+@endpoint("/rounds/<int:round_id>/sheet", roles=["evaluator"], tag="评审", summary="我的评分表")
+def get_sheet(round_id):
+    round_ = ops.get_round(round_id)
+    member = ops.require_membership(api_user(), round_)
+    ops.require_declared(member)
+    return _sheet_json(member)
+
+
+@endpoint("/rounds/<int:round_id>/sheet", ["PUT"], roles=["evaluator"], tag="评审",
+          summary="保存评分草稿 {scores: [{submission_id, criterion_id, points, comment}]}；越界 → 422")
+def put_sheet(round_id):
+    round_ = ops.get_round(round_id)
+    scores = json_body().get("scores", [])
+    if not isinstance(scores, list):
+        raise ValidationFailed(fields={"scores": "应为评分列表"})
+    return _sheet_json(ops.save_sheet(api_user(), round_, scores))
+
+
+@endpoint("/rounds/<int:round_id>/sheet/submit", ["POST"], roles=["evaluator"], tag="评审",
+          summary="提交评分表（锁定）；不完整 → 422")
+def submit_sheet(round_id):
+    return _sheet_json(ops.submit_sheet(api_user(), ops.get_round(round_id)))
+
+
+@endpoint("/rounds/<int:round_id>/sheets/<int:evaluator_id>/return", ["POST"], roles=["admin"], form=SheetReturnForm,
+          tag="评审", summary="退回评分表（管理员）{reason}")
+def return_sheet(round_id, evaluator_id):
+    form = validate_json(SheetReturnForm, json_body())
+    member = ops.return_sheet(api_user(), ops.get_round(round_id), evaluator_id, reason=form.reason.data)
+    return {"round_id": round_id, "evaluator_id": evaluator_id, "status": member.sheet_status.value,
+            "return_reason": member.return_reason}
+
+
+@endpoint("/rounds/<int:round_id>/close", ["POST"], roles=["admin"], tag="评审",
+          summary="结束本轮（管理员）：有未提交评分表 → 409；计算结果并推进榜单")
+def close_round(round_id):
+    round_ = ops.close_round(api_user(), _admin_round(round_id))
+    return {**_progress(round_), "results": _results(round_)}
+
+
+def _results(round_):
+    rows = queries.results_rows(round_)
+    return {"round_id": round_.id, "aggregation": round_.aggregation.value, "note": round_.results_note,
+            "entries": [{k: r[k] for k in ("submission_id", "provider_org_id", "score", "rank", "advanced", "flags",
+                                           "evaluator_totals", "spread", "conflicts", "label")} for r in rows]}
+
+
+@endpoint("/rounds/<int:round_id>/results", tag="评审",
+          summary="本轮结果（管理员、发榜单位；专家与服务商仅在公示后看到与自己相关的部分）")
+def results(round_id):
+    round_ = ops.get_round(round_id)
+    user = api_user()
+    challenge = round_.challenge
+    if not can_view_challenge(user, challenge):
+        raise NotFound()
+    if is_admin(user) or is_owner_department(user, challenge):
+        if round_.status != RoundStatus.closed:
+            raise Conflict("本轮评审尚未结束")
+        return _results(round_)
+    if round_.status != RoundStatus.closed or not notice_public(challenge):
+        raise NotFound()
+    data = _results(round_)
+    member = ops.membership(user, round_)
+    if member is not None:  # an evaluator: their own totals only
+        own = str(user.id)
+        data["entries"] = [{"submission_id": e["submission_id"], "label": e["label"], "score": e["score"],
+                            "rank": e["rank"], "my_total": e["evaluator_totals"].get(own)} for e in data["entries"]]
+        return data
+    if user.role.value == "provider":
+        data["entries"] = [{k: e[k] for k in ("submission_id", "provider_org_id", "score", "rank", "advanced")}
+                           for e in data["entries"] if e["provider_org_id"] == user.organisation_id]
+        if data["entries"]:
+            return data
+    raise NotFound()
+
+
+# --- notice ---------------------------------------------------------------------------------
+
+def _challenge(challenge_id):
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not can_view_challenge(api_user(), challenge):
+        raise NotFound()
+    return challenge
+
+
+def _notice_json(challenge, notice):
+    winner = next(r for r in notice.ranking if r["submission_id"] == notice.winner_submission_id)
+    return {
+        "id": notice.id, "challenge_id": challenge.id, "status": challenge.state.value,
+        "published_at": isoformat(notice.published_at), "ends_at": isoformat(notice.ends_at),
+        "open": notice_ops.notice_open(notice), "notice_days": challenge.notice_days,
+        "ranking": [{k: r[k] for k in ("rank", "submission_id", "provider_id", "provider_name", "score")}
+                    for r in notice.ranking],
+        "proposed_winners": [{k: winner[k] for k in ("submission_id", "provider_id", "provider_name", "score")}],
+        "winner": winner if challenge.state.value == "awarded" else None,
+    }
+
+
+@endpoint("/challenges/<int:challenge_id>/notice", auth=False, tag="公示", summary="结果公示（公示中起公开）")
+def get_notice(challenge_id):
+    challenge = _challenge(challenge_id)
+    notice = notice_ops.current_notice(challenge)
+    if notice is None or not notice_public(challenge):
+        raise NotFound()
+    return _notice_json(challenge, notice)
+
+
+def _objection_json(objection):
+    return {"id": objection.id, "challenge_id": objection.challenge_id, "provider_id": objection.provider_id,
+            "reason": objection.reason, "status": objection.state.value, "note": objection.resolution_note,
+            "created_at": isoformat(objection.created_at), "resolved_at": isoformat(objection.resolved_at),
+            "attachments": [file_ops.file_json(f) for f in file_ops.live_files("objection", objection.id)]}
+
+
+@endpoint("/challenges/<int:challenge_id>/objections", ["POST"], roles=["provider"], form=ObjectionForm, tag="公示",
+          summary="提出异议（参与揭榜的服务商，公示期内）{reason}", success=201)
+def lodge_objection(challenge_id):
+    challenge = _challenge(challenge_id)
+    form = validate_json(ObjectionForm, json_body())
+    return _objection_json(notice_ops.lodge_objection(api_user(), challenge, reason=form.reason.data)), 201
+
+
+def _objection(objection_id):
+    objection = db.session.get(Objection, objection_id)
+    user = api_user()
+    if objection is None or not (is_admin(user) or user.organisation_id == objection.provider_id):
+        raise NotFound()
+    return objection
+
+
+@endpoint("/objections/<int:objection_id>", tag="公示", summary="异议详情（管理员与提出方）")
+def get_objection(objection_id):
+    return _objection_json(_objection(objection_id))
+
+
+@endpoint("/objections/<int:objection_id>/attachments", ["POST"], roles=["provider"], form=UploadForm, multipart=True,
+          tag="公示", summary="为异议上传证明材料（提出方，处理前）", success=201)
+def attach_to_objection(objection_id):
+    objection = _objection(objection_id)
+    if objection.state.value != "pending":
+        raise Conflict("异议已处理，不能再上传材料")
+    form = UploadForm(meta={"csrf": False})
+    if not form.validate():
+        raise ValidationFailed(fields={"file": "请用 multipart/form-data 上传字段 file"})
+    stored = file_ops.store_upload(api_user(), form.file.data, owner_type="objection", owner_id=objection.id)
+    return file_ops.file_json(stored), 201
+
+
+@endpoint("/objections/<int:objection_id>/resolve", ["POST"], roles=["admin"], form=ResolveForm, tag="公示",
+          summary="处理异议（管理员）{decision: dismissed|upheld, note}")
+def resolve_objection(objection_id):
+    objection = _objection(objection_id)
+    form = validate_json(ResolveForm, json_body())
+    return _objection_json(notice_ops.resolve_objection(api_user(), objection, decision=form.decision.data,
+                                                        note=form.note.data))
+
+
+@endpoint("/challenges/<int:challenge_id>/finalize", ["POST"], roles=["admin"], tag="公示",
+          summary="确认挂帅（管理员）：公示期结束且无待处理异议 → awarded，创建项目")
+def finalize(challenge_id):
+    challenge = _challenge(challenge_id)
+    challenge, project = notice_ops.finalize(api_user(), challenge)
+    from marketplace.api.serializers import challenge_json
+
+    return {**challenge_json(challenge), "project_id": project.id}
+
+

@@ -1,0 +1,53 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.challenges.models import Challenge
+from marketplace.core.db import IdMixin, TimestampMixin, UTCDateTime, enum_type
+from marketplace.core.enums import LabeledEnum
+from marketplace.extensions import db
+
+
+class Notice(IdMixin, db.Model):
+    """The public notice (公示) of a challenge's ranking and proposed winner."""
+
+    __tablename__ = "notices"
+    __audit_type__ = "notice"
+
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id"), index=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation_rounds.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: open until the admin finalizes
+    ranking: Mapped[list] = mapped_column(sa.JSON)  # [{rank, submission_id, provider_id, provider_name, score}]
+    winner_submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an objection was upheld
+
+    challenge: Mapped[Challenge] = relationship()
+
+
+class ObjectionState(LabeledEnum):
+    pending = "pending", "待处理"
+    dismissed = "dismissed", "驳回"
+    upheld = "upheld", "异议成立"
+
+
+class Objection(IdMixin, TimestampMixin, db.Model):
+    """异议 lodged by a participating provider during the notice."""
+
+    __tablename__ = "objections"
+    __audit_type__ = "objection"
+
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id"), index=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notices.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[ObjectionState] = mapped_column(enum_type(ObjectionState, "objection_state"),
+                                                  default=ObjectionState.pending)
+    resolution_note: Mapped[str | None] = mapped_column(sa.Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    challenge: Mapped[Challenge] = relationship()
+    provider = relationship("Organisation")

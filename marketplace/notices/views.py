@@ -1,0 +1,98 @@
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from marketplace.challenges.models import Challenge
+from marketplace.challenges.permissions import can_view_challenge, is_admin
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.forms import EmptyForm
+from marketplace.core.permissions import get_or_404, require_role
+from marketplace.extensions import db
+from marketplace.notices import bp
+from marketplace.notices import operations as ops
+from marketplace.notices.models import Notice, Objection
+from marketplace.review.forms import ObjectionForm, ResolveForm
+from marketplace.review.permissions import notice_public
+
+
+def _notice_challenge(challenge_id):
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not can_view_challenge(current_user, challenge):
+        raise NotFound()
+    return challenge
+
+
+@bp.get("/challenges/<int:challenge_id>/notice")
+def notice(challenge_id):
+    challenge = _notice_challenge(challenge_id)
+    current = ops.current_notice(challenge)
+    if current is None or not notice_public(challenge):
+        raise NotFound()
+    user = current_user
+    own_objections = []
+    if user.is_authenticated and user.organisation_id:
+        own_objections = db.session.scalars(sa.select(Objection).where(
+            Objection.challenge_id == challenge.id, Objection.provider_id == user.organisation_id)
+            .order_by(Objection.id)).all()
+    all_objections = db.session.scalars(sa.select(Objection).where(Objection.challenge_id == challenge.id)
+                                        .order_by(Objection.id)).all() if is_admin(user) else []
+    participating = user.is_authenticated and user.role.value == "provider" and \
+        any(r["provider_id"] == user.organisation_id for r in current.ranking) or bool(own_objections)
+    history = db.session.scalars(sa.select(Notice).where(Notice.challenge_id == challenge.id,
+                                                         Notice.withdrawn_at.is_not(None))).all()
+    return render_template("notices/notice.html", challenge=challenge, notice=current, open=ops.notice_open(current),
+                           own_objections=own_objections, all_objections=all_objections,
+                           can_object=participating and challenge.state.value == "notice" and ops.notice_open(current),
+                           objection_form=ObjectionForm(), resolve_form=ResolveForm(), action_form=EmptyForm(),
+                           withdrawn=history)
+
+
+@bp.post("/challenges/<int:challenge_id>/objections")
+@login_required
+def lodge(challenge_id):
+    require_role("provider")
+    challenge = _notice_challenge(challenge_id)
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+    else:
+        try:
+            ops.lodge_objection(current_user, challenge, reason=form.reason.data)
+            db.session.commit()
+            flash("异议已提交，平台管理员处理后会通知您", "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash("；".join(exc.fields.values()), "danger")
+    return redirect(url_for("notices.notice", challenge_id=challenge.id))
+
+
+@bp.post("/objections/<int:objection_id>/resolve")
+@login_required
+def resolve(objection_id):
+    require_role("admin")
+    objection = get_or_404(Objection, objection_id)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+    else:
+        try:
+            ops.resolve_objection(current_user, objection, decision=form.decision.data, note=form.note.data)
+            db.session.commit()
+            flash(f"异议已处理：{objection.state.label}", "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash("；".join(exc.fields.values()), "danger")
+    return redirect(url_for("notices.notice", challenge_id=objection.challenge_id))
+
+
+@bp.post("/challenges/<int:challenge_id>/finalize")
+@login_required
+def finalize(challenge_id):
+    require_role("admin")
+    challenge = _notice_challenge(challenge_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    _, project = ops.finalize(current_user, challenge)
+    db.session.commit()
+    flash("已确认挂帅，项目已进入重点项目库", "success")
+    return redirect(url_for("notices.notice", challenge_id=challenge.id))

@@ -1,0 +1,636 @@
+"""Full-process project management (全过程管理): stages and their gates, documents, milestones,
+progress reports, payments and acceptance (验收). DOMAIN.md step 8."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
+from marketplace.audit.operations import record
+from marketplace.core.db import utcnow
+from marketplace.core.domains import DOMAINS
+from marketplace.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
+from marketplace.core.money import format_yuan, yuan_to_fen
+from marketplace.core.timeutil import today_shanghai
+from marketplace.extensions import db
+from marketplace.notifications.operations import admins, notify, organisation_users
+from marketplace.projects.models import (
+    Acceptance,
+    AcceptanceMember,
+    ChecklistItem,
+    GateApproval,
+    Milestone,
+    Payment,
+    ProgressReport,
+    Project,
+    ProjectDocument,
+)
+from marketplace.projects.states import (
+    ACCEPTANCE_ROLES,
+    DOCUMENT_REQUIRED,
+    GATE_ROLES,
+    ORDER,
+    PAYMENT_STAGES,
+    PROJECT_MACHINE,
+    SEVERITY,
+    AcceptanceStatus,
+    Conclusion,
+    MilestoneStatus,
+    ProjectStage,
+    ReportStatus,
+    next_stage,
+)
+
+S = ProjectStage
+OWNER_TYPE = "project"  # documents: StoredFile.owner_type / owner_id = project id
+REPORT_OWNER_TYPE = "progress_report"  # attachments of a progress report
+
+
+def _link(project):
+    return f"/projects/{project.id}"
+
+
+def _stakeholders(project):
+    users = list(organisation_users(project.department_id))
+    if project.provider_id:
+        users.extend(organisation_users(project.provider_id))
+    return users
+
+
+def _provider_users(project):
+    return organisation_users(project.provider_id) if project.provider_id else []
+
+
+def _snapshot(project):
+    return {"stage": project.stage, "approved_fen": project.approved_fen, "paid_fen": project.paid_fen,
+            "reason": project.status_reason, "rectify_by": project.rectify_by}
+
+
+def _move(actor, project, action, *, reason=None, note=None):
+    """Change the stage with a conditional UPDATE, so two requests racing on one gate move the
+    project once: the loser sees a 409."""
+    before = _snapshot(project)
+    old = project.stage
+    new = PROJECT_MACHINE.target(old, action)
+    values = {"stage": new, "stage_changed_at": utcnow(), "updated_at": utcnow()}
+    if reason is not None:
+        values["status_reason"] = reason
+    moved = db.session.execute(
+        sa.update(Project).where(Project.id == project.id, Project.stage == old).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(project)
+    if moved != 1:
+        raise InvalidTransition(f"项目阶段已变更为“{project.stage.label}”，请刷新后重试")
+    after = _snapshot(project)
+    if note:
+        after["note"] = note
+    record(actor, f"project.{action}", project, before=before, after=after)
+    return project
+
+
+# --- creating -------------------------------------------------------------------------------
+
+def _provider(provider_id):
+    if provider_id is None:
+        return None
+    org = db.session.get(Organisation, provider_id)
+    if org is None or org.kind != OrganisationKind.provider:
+        raise ValidationFailed(fields={"provider_id": "请选择有效的服务商"})
+    return org
+
+
+def _check_solution(solution_id, provider_id, field="solution_id"):
+    if solution_id is None:
+        return None
+    from marketplace.providers.models import Solution
+
+    solution = db.session.get(Solution, solution_id)
+    if solution is None or solution.organisation_id != provider_id:
+        raise ValidationFailed(fields={field: "请选择该服务商的解决方案"})
+    return solution
+
+
+def create_project(actor, *, title, domain, approved_budget_yuan, description="", provider_id=None,
+                   solution_id=None, department_id=None, challenge_id=None, submission_id=None):
+    """申报: a department enters a project into the key-project library directly; it starts in
+    `application`. (An awarded challenge makes one through `create_project_from_award`.)"""
+    if department_id is None:
+        if actor is None or actor.role != Role.department or actor.organisation_id is None:
+            raise NotAllowed("只有发榜单位用户可以申报项目")
+        department_id = actor.organisation_id
+    if domain not in DOMAINS:
+        raise ValidationFailed(fields={"domain": "请选择有效的场景领域"})
+    provider = _provider(provider_id)
+    _check_solution(solution_id, provider_id)
+    project = Project(
+        title=title, domain=domain, description=description or "", department_id=department_id,
+        provider_id=provider.id if provider else None, solution_id=solution_id, challenge_id=challenge_id,
+        submission_id=submission_id, created_by_id=getattr(actor, "id", None), stage=S.application,
+        approved_fen=yuan_to_fen(approved_budget_yuan), paid_fen=0,
+    )
+    db.session.add(project)
+    db.session.flush()
+    record(actor, "project.create", project, after={
+        "title": title, "domain": domain, "department_id": department_id, "provider_id": project.provider_id,
+        "approved_fen": project.approved_fen, "challenge_id": challenge_id, "submission_id": submission_id,
+        "stage": project.stage})
+    notify(_stakeholders(project), "project.created", "新项目已进入项目库",
+           f"项目“{title}”已进入重点项目库（申报阶段），批复预算 {format_yuan(project.approved_fen)} 元。",
+           link=_link(project))
+    return project
+
+
+def create_project_from_award(actor, challenge, submission):
+    """挂帅: the awarded entry becomes a project in `application`, linked to the challenge and the
+    entry. Its approved budget is the entry's price, but never more than the challenge's budget.
+    Calling it again for the same entry returns the project already made."""
+    existing = db.session.scalar(sa.select(Project).where(Project.submission_id == submission.id))
+    if existing is not None:
+        return existing
+    if submission.challenge_id != challenge.id:
+        raise Conflict("该方案不属于此榜单")
+    budget_fen = min(submission.price_fen, challenge.budget_fen)
+    from marketplace.core.money import fen_to_yuan
+
+    return create_project(
+        actor, title=challenge.title, domain=challenge.domain, approved_budget_yuan=fen_to_yuan(budget_fen),
+        description=challenge.outcomes or challenge.description, provider_id=submission.provider_id,
+        department_id=challenge.department_id, challenge_id=challenge.id, submission_id=submission.id)
+
+
+def assign_provider(actor, project, provider_id, solution_id=None):
+    """招标 result for a directly entered project: the chosen provider (before the build starts)."""
+    if project.stage not in (S.application, S.feasibility, S.approval, S.procurement):
+        raise Conflict(f"项目处于“{project.stage.label}”阶段，不能再更换服务商")
+    provider = _provider(provider_id)
+    if provider is None:
+        raise ValidationFailed(fields={"provider_id": "请选择服务商"})
+    _check_solution(solution_id, provider.id)
+    before = {"provider_id": project.provider_id, "solution_id": project.solution_id}
+    project.provider_id, project.solution_id = provider.id, solution_id
+    record(actor, "project.assign_provider", project, before=before,
+           after={"provider_id": provider.id, "solution_id": solution_id})
+    notify(organisation_users(provider.id), "project.assigned", "贵单位被确定为项目承建单位",
+           f"项目“{project.title}”确定由贵单位承建。", link=_link(project))
+    return project
+
+
+# --- documents ------------------------------------------------------------------------------
+
+def stage_documents(project):
+    return db.session.scalars(
+        sa.select(ProjectDocument).where(ProjectDocument.project_id == project.id).order_by(ProjectDocument.id)
+    ).all()
+
+
+def missing_documents(project, stage=None):
+    """What must be uploaded before the project can leave `stage` (default: its current one)."""
+    stage = stage or project.stage
+    required = DOCUMENT_REQUIRED.get(stage)
+    if required is None:
+        return []
+    count = db.session.scalar(sa.select(sa.func.count(ProjectDocument.id)).where(
+        ProjectDocument.project_id == project.id, ProjectDocument.stage == stage))
+    return [] if count else [required]
+
+
+def _require_documents(project):
+    missing = missing_documents(project)
+    if missing:
+        raise Conflict(f"离开“{project.stage.label}”阶段前须上传本阶段文件：{'、'.join(missing)}",
+                       code="documents_missing", fields={"documents": "、".join(missing)})
+
+
+def add_document(actor, project, *, stage, title, upload):
+    """A stage document (可研报告, 立项批复 …), for the current stage or one already passed."""
+    if project.stage == S.terminated:
+        raise Conflict("项目已终止，不能再上传文件")
+    stage = ProjectStage.get(stage) if not isinstance(stage, ProjectStage) else stage
+    if stage is None or stage == S.terminated:
+        raise ValidationFailed(fields={"stage": "请选择有效的阶段"})
+    if ORDER.index(stage) > ORDER.index(project.stage):
+        raise ValidationFailed(fields={"stage": f"项目尚未进入“{stage.label}”阶段，不能上传该阶段文件"})
+    if not title:
+        raise ValidationFailed(fields={"title": "请填写文件名称"})
+    from marketplace.files.operations import store_upload
+
+    stored = store_upload(actor, upload, owner_type=OWNER_TYPE, owner_id=project.id)
+    document = ProjectDocument(project_id=project.id, stage=stage, title=title, file_id=stored.id,
+                               uploaded_by_id=getattr(actor, "id", None))
+    db.session.add(document)
+    record(actor, "project.document", project, after={"stage": stage, "title": title, "file": stored.name,
+                                                     "sha256": stored.sha256})
+    return document
+
+
+# --- gates ----------------------------------------------------------------------------------
+
+def _actor_role(actor):
+    return actor.role.value if actor is not None else None
+
+
+def pending_gate_roles(project):
+    """Roles still to approve the gate out of the current stage."""
+    roles = GATE_ROLES.get(project.stage, ())
+    done = set(db.session.scalars(sa.select(GateApproval.role).where(
+        GateApproval.project_id == project.id, GateApproval.stage == project.stage)))
+    return [r for r in roles if r not in done]
+
+
+def gate_approvals(project):
+    return db.session.scalars(sa.select(GateApproval).where(GateApproval.project_id == project.id)
+                              .order_by(GateApproval.id)).all()
+
+
+def advance_project(actor, project, *, to_stage, note=""):
+    """Approve the gate out of the current stage: only to the next stage, only by a role allowed
+    at that gate, and — leaving 可研, 立项, 招标 — only with that stage's document. 立项 needs the
+    department and the platform admin; the last approval moves the project on."""
+    target = ProjectStage.get(to_stage) if not isinstance(to_stage, ProjectStage) else to_stage
+    if target is None:
+        raise ValidationFailed(fields={"to_stage": "请选择有效的阶段"})
+    if target == S.terminated:
+        raise InvalidTransition("终止项目须由平台管理员执行“终止”操作并说明理由")
+    if project.stage == S.acceptance and target == S.operation:
+        raise InvalidTransition("验收阶段须由验收结论（通过）进入运营，请组织验收")
+    expected = next_stage(project.stage)
+    if expected is None or target != expected:
+        PROJECT_MACHINE.target(project.stage, "advance")  # 409 for terminal stages
+        raise InvalidTransition(f"当前阶段为“{project.stage.label}”，只能进入下一阶段“{expected.label}”")
+    role = _actor_role(actor)
+    roles = GATE_ROLES.get(project.stage, ())
+    from marketplace.projects.permissions import can_approve_gate
+
+    if role not in roles or not can_approve_gate(actor, project):
+        raise NotAllowed(f"“{project.stage.label}”阶段的关口须由{'、'.join(_ROLE_LABELS[r] for r in roles)}审批")
+    _require_documents(project)
+    pending = pending_gate_roles(project)
+    if role not in pending:
+        raise Conflict("您已审批该关口，等待其他方审批")
+    db.session.add(GateApproval(project_id=project.id, stage=project.stage, role=role, user_id=actor.id,
+                                note=note or ""))
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # the same role approved at the same moment elsewhere
+        db.session.rollback()
+        raise Conflict("该关口已由同一角色审批，请刷新页面") from None
+    remaining = [r for r in pending if r != role]
+    if remaining:
+        record(actor, "project.gate_approve", project,
+               after={"stage": project.stage, "role": role, "note": note, "waiting_for": remaining})
+        if "admin" in remaining:
+            notify(admins(), "project.gate_pending", "项目关口待平台审批",
+                   f"项目“{project.title}”的“{project.stage.label}”关口已由发榜单位审批，待平台管理员审批。",
+                   link=_link(project))
+        else:
+            notify(organisation_users(project.department_id), "project.gate_pending", "项目关口待发榜单位审批",
+                   f"项目“{project.title}”的“{project.stage.label}”关口已由平台审批，待发榜单位审批。",
+                   link=_link(project))
+        return project
+    left = project.stage
+    _move(actor, project, "advance", note=note)
+    notify([*_stakeholders(project), *(admins() if "admin" in roles else [])], "project.advanced",
+           f"项目进入“{project.stage.label}”阶段",
+           f"项目“{project.title}”已通过“{left.label}”关口，进入“{project.stage.label}”阶段。", link=_link(project))
+    return project
+
+
+_ROLE_LABELS = {"department": "发榜单位", "admin": "平台管理员"}
+
+
+def terminate_project(actor, project, *, reason):
+    """The platform admin terminates a project before 运营, with a reason."""
+    if actor is None or actor.role != Role.admin:
+        raise NotAllowed("只有平台管理员可以终止项目")
+    if not reason:
+        raise ValidationFailed(fields={"reason": "请填写终止理由"})
+    _move(actor, project, "terminate", reason=reason)
+    notify(_stakeholders(project), "project.terminated", "项目已终止",
+           f"项目“{project.title}”已被终止。理由：{reason}", link=_link(project))
+    return project
+
+
+# --- milestones and progress reports --------------------------------------------------------
+
+def _check_open(project):
+    if project.stage == S.terminated:
+        raise Conflict("项目已终止")
+
+
+def owner_candidates(project):
+    org_ids = [project.department_id] + ([project.provider_id] if project.provider_id else [])
+    return db.session.scalars(sa.select(User).where(User.organisation_id.in_(org_ids), User.is_active)
+                              .order_by(User.organisation_id, User.name)).all()
+
+
+def add_milestone(actor, project, *, title, due_date, owner_id):
+    """A milestone with a due date and an owner from the department or the provider."""
+    _check_open(project)
+    if not isinstance(due_date, date):
+        raise ValidationFailed(fields={"due_date": "请填写有效的日期"})
+    if due_date < today_shanghai():
+        raise ValidationFailed(fields={"due_date": "截止日期不能早于今天"})
+    owner = db.session.get(User, owner_id) if owner_id else None
+    if owner is None or owner not in owner_candidates(project):
+        raise ValidationFailed(fields={"owner_id": "负责人须为本项目发榜单位或承建服务商的在用账号"})
+    milestone = Milestone(title=title, due_date=due_date, owner_id=owner.id, status=MilestoneStatus.open, percent=0)
+    project.milestones.append(milestone)
+    db.session.flush()
+    record(actor, "milestone.create", milestone, after={"project_id": project.id, "title": title,
+                                                      "due_date": due_date, "owner_id": owner.id})
+    notify([owner], "milestone.assigned", "您被指定为项目里程碑负责人",
+           f"项目“{project.title}”的里程碑“{title}”，截止日期 {due_date.isoformat()}。", link=_link(project))
+    return milestone
+
+
+def submit_report(actor, milestone, *, percent, narrative, uploads=()):
+    """The provider reports progress on a milestone: percent 0–100, a narrative, attachments."""
+    project = milestone.project
+    _check_open(project)
+    from marketplace.projects.permissions import can_report_progress
+
+    if not can_report_progress(actor, project):
+        raise NotAllowed("只有承建服务商可以报告进度")
+    if milestone.status == MilestoneStatus.completed:
+        raise Conflict("该里程碑已确认完成")
+    if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
+        raise ValidationFailed(fields={"percent": "进度应为 0–100 的整数"})
+    if not narrative:
+        raise ValidationFailed(fields={"narrative": "请填写进度说明"})
+    if any(r.status == ReportStatus.submitted for r in milestone.reports):
+        raise Conflict("上一份进度报告尚待发榜单位确认")
+    report = ProgressReport(project_id=project.id, percent=percent, narrative=narrative,
+                            status=ReportStatus.submitted, submitted_by_id=actor.id)
+    milestone.reports.append(report)
+    db.session.flush()
+    for upload in uploads:
+        attach_report_file(actor, report, upload)
+    record(actor, "progress_report.submit", report, after={"milestone_id": milestone.id, "percent": percent})
+    notify(organisation_users(project.department_id), "report.submitted", "收到新的进度报告",
+           f"项目“{project.title}”里程碑“{milestone.title}”：进度 {percent}%。", link=_link(project))
+    return report
+
+
+def attach_report_file(actor, report, upload):
+    if report.status != ReportStatus.submitted:
+        raise Conflict("只能为待确认的进度报告添加附件")
+    from marketplace.files.operations import store_upload
+
+    return store_upload(actor, upload, owner_type=REPORT_OWNER_TYPE, owner_id=report.id)
+
+
+def report_files(report):
+    from marketplace.files.operations import live_files
+
+    return live_files(REPORT_OWNER_TYPE, report.id)
+
+
+def _decide(actor, report, status, reason=None):
+    if report.status != ReportStatus.submitted:
+        raise Conflict(f"该进度报告{report.status.label}，不能重复处理")
+    report.status, report.reason = status, reason
+    report.decided_by_id, report.decided_at = actor.id, utcnow()
+
+
+def confirm_report(actor, report):
+    """The department confirms a report; a confirmed 100% completes the milestone."""
+    _check_open(report.project)
+    _decide(actor, report, ReportStatus.confirmed)
+    milestone = report.milestone
+    before = {"percent": milestone.percent, "status": milestone.status}
+    milestone.percent = report.percent
+    if report.percent == 100:
+        milestone.status, milestone.completed_at = MilestoneStatus.completed, utcnow()
+    record(actor, "progress_report.confirm", report, before=before,
+           after={"percent": milestone.percent, "status": milestone.status})
+    notify([*_provider_users(report.project), milestone.owner], "report.confirmed", "进度报告已确认",
+           f"里程碑“{milestone.title}”的进度报告（{report.percent}%）已确认"
+           f"{'，里程碑已完成' if milestone.status == MilestoneStatus.completed else ''}。",
+           link=_link(report.project))
+    return report
+
+
+def return_report(actor, report, *, reason):
+    """The department sends a report back with a reason; the provider answers with a new one."""
+    if not reason:
+        raise ValidationFailed(fields={"reason": "请填写退回理由"})
+    _check_open(report.project)
+    _decide(actor, report, ReportStatus.returned, reason)
+    record(actor, "progress_report.return", report, after={"reason": reason})
+    notify(_provider_users(report.project), "report.returned", "进度报告被退回",
+           f"里程碑“{report.milestone.title}”的进度报告被退回。理由：{reason}", link=_link(report.project))
+    return report
+
+
+def overdue_milestones_query(today=None, department_id=None):
+    """Milestones past their due date and not confirmed complete, of live projects."""
+    today = today or today_shanghai()
+    query = (sa.select(Milestone).join(Project, Project.id == Milestone.project_id)
+             .where(Milestone.status != MilestoneStatus.completed, Milestone.due_date < today,
+                    Project.stage != S.terminated)
+             .order_by(Milestone.due_date, Milestone.id))
+    if department_id:
+        query = query.where(Project.department_id == department_id)
+    return query
+
+
+def warn_due_milestones(today=None):
+    """For `notify-due`: warn each open milestone's owner three days before its due date and on the
+    day after it (overdue). Each warning goes out once per due date, however often cron runs."""
+    today = today or today_shanghai()
+    sent = 0
+    live = (sa.select(Milestone).join(Project, Project.id == Milestone.project_id)
+            .where(Milestone.status != MilestoneStatus.completed,
+                   Project.stage.not_in([S.terminated, S.operation])))
+    soon = db.session.scalars(live.where(
+        Milestone.due_date <= today + timedelta(days=3), Milestone.due_date >= today,
+        sa.or_(Milestone.warned_due_soon_for.is_(None), Milestone.warned_due_soon_for != Milestone.due_date))
+    ).all()
+    for milestone in soon:
+        milestone.warned_due_soon_for = milestone.due_date
+        days = (milestone.due_date - today).days
+        notify([milestone.owner], "milestone.due_soon", "里程碑即将到期",
+               f"项目“{milestone.project.title}”的里程碑“{milestone.title}”将于 {milestone.due_date.isoformat()} 到期"
+               f"（还有 {days} 天）。", link=_link(milestone.project))
+        sent += 1
+    late = db.session.scalars(live.where(
+        Milestone.due_date <= today - timedelta(days=1),
+        sa.or_(Milestone.warned_overdue_for.is_(None), Milestone.warned_overdue_for != Milestone.due_date))
+    ).all()
+    for milestone in late:
+        milestone.warned_overdue_for = milestone.due_date
+        notify([milestone.owner, *organisation_users(milestone.project.department_id)], "milestone.overdue",
+               "里程碑已逾期",
+               f"项目“{milestone.project.title}”的里程碑“{milestone.title}”已于 {milestone.due_date.isoformat()} 到期，"
+               "尚未确认完成。", link=_link(milestone.project))
+        record(None, "milestone.overdue", milestone, after={"due_date": milestone.due_date})
+        sent += 1
+    return sent
+
+
+# --- payments -------------------------------------------------------------------------------
+
+def record_payment(actor, project, *, amount_yuan, note=""):
+    """A payment against the approved budget. The sum of payments never exceeds the approved
+    amount: a single conditional UPDATE adds the amount only while it still fits (the row lock
+    serialises two requests at the same moment), and a CHECK constraint backs it up."""
+    if project.stage not in PAYMENT_STAGES:
+        raise Conflict(f"项目处于“{project.stage.label}”阶段，立项之后才能登记付款")
+    amount_fen = yuan_to_fen(amount_yuan)
+    if amount_fen <= 0:
+        raise ValidationFailed(fields={"amount_yuan": "付款金额必须大于 0"})
+    row = db.session.execute(
+        sa.update(Project)
+        .where(Project.id == project.id, Project.paid_fen + amount_fen <= Project.approved_fen)
+        .values(paid_fen=Project.paid_fen + amount_fen, updated_at=utcnow())
+        .returning(Project.paid_fen)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.refresh(project)
+    if row is None:
+        raise ValidationFailed(fields={"amount_yuan": (
+            f"付款后累计金额将超出批复预算：批复 {format_yuan(project.approved_fen)} 元，"
+            f"已付 {format_yuan(project.paid_fen)} 元，剩余可付 {format_yuan(project.remaining_fen)} 元")})
+    payment = Payment(project_id=project.id, amount_fen=amount_fen, note=note or "",
+                      recorded_by_id=getattr(actor, "id", None))
+    db.session.add(payment)
+    db.session.flush()
+    record(actor, "project.payment", project, before={"paid_fen": project.paid_fen - amount_fen},
+           after={"paid_fen": project.paid_fen, "amount_fen": amount_fen, "payment_id": payment.id, "note": note})
+    notify(_stakeholders(project), "project.payment", "项目付款已登记",
+           f"项目“{project.title}”登记付款 {format_yuan(amount_fen)} 元，累计已付 {format_yuan(project.paid_fen)} 元"
+           f" / 批复 {format_yuan(project.approved_fen)} 元。", link=_link(project))
+    return payment
+
+
+def payments(project):
+    return db.session.scalars(sa.select(Payment).where(Payment.project_id == project.id)
+                              .order_by(Payment.id)).all()
+
+
+# --- acceptance (验收) ----------------------------------------------------------------------
+
+def acceptances(project):
+    return db.session.scalars(sa.select(Acceptance).where(Acceptance.project_id == project.id)
+                              .order_by(Acceptance.attempt)).all()
+
+
+def open_acceptance(project):
+    return db.session.scalar(sa.select(Acceptance).where(Acceptance.project_id == project.id,
+                                                         Acceptance.status == AcceptanceStatus.open))
+
+
+def _check_rectify_by(conclusion, rectify_by, field="rectify_by"):
+    if conclusion == Conclusion.conditional:
+        if rectify_by is None:
+            raise ValidationFailed(fields={field: "有条件通过须填写整改期限"})
+        if rectify_by <= today_shanghai():
+            raise ValidationFailed(fields={field: "整改期限须晚于今天"})
+
+
+def convene_acceptance(actor, project, *, panel_ids, checklist, conclusion=None, rectify_by=None, findings=""):
+    """The department (or the admin) convenes the acceptance: a panel of evaluators and a
+    checklist. With a conclusion it records the panel's signed result at once (meeting minutes);
+    without one, each panel member works the checklist and signs on the platform."""
+    if _actor_role(actor) not in ACCEPTANCE_ROLES:
+        raise NotAllowed("只有发榜单位或平台管理员可以组织验收")
+    if project.stage != S.acceptance:
+        raise Conflict(f"项目处于“{project.stage.label}”阶段，进入验收阶段后才能组织验收")
+    if open_acceptance(project) is not None:
+        raise Conflict("本项目已有进行中的验收")
+    ids = list(dict.fromkeys(panel_ids or []))
+    if not ids:
+        raise ValidationFailed(fields={"panel_ids": "请选择验收专家组成员"})
+    panel = db.session.scalars(sa.select(User).where(User.id.in_(ids), User.role == Role.evaluator,
+                                                     User.is_active)).all()
+    if len(panel) != len(ids):
+        raise ValidationFailed(fields={"panel_ids": "验收专家须为在用的评审专家账号"})
+    items = [c for c in checklist or [] if (c.get("item") or "").strip()]
+    if not items:
+        raise ValidationFailed(fields={"checklist": "验收清单至少需要一项"})
+    conclusion = Conclusion.get(conclusion) if isinstance(conclusion, str) and conclusion else conclusion
+    _check_rectify_by(conclusion, rectify_by)
+    attempt = 1 + db.session.scalar(sa.select(sa.func.count(Acceptance.id)).where(Acceptance.project_id == project.id))
+    acceptance = Acceptance(project_id=project.id, attempt=attempt, status=AcceptanceStatus.open,
+                            convened_by_id=actor.id, findings="")
+    acceptance.members = [AcceptanceMember(user_id=u.id) for u in panel]
+    acceptance.items = [ChecklistItem(position=i, item=c["item"].strip()[:300], passed=c.get("passed"),
+                                      note=c.get("note") or "") for i, c in enumerate(items, start=1)]
+    db.session.add(acceptance)
+    db.session.flush()
+    record(actor, "acceptance.convene", acceptance, after={
+        "project_id": project.id, "attempt": attempt, "panel": [u.id for u in panel],
+        "checklist": [c["item"] for c in items]})
+    if conclusion is not None:
+        now = utcnow()
+        for member in acceptance.members:
+            member.conclusion, member.rectify_by, member.signed_at = conclusion, rectify_by, now
+        _conclude(actor, acceptance, conclusion, rectify_by, findings or "")
+    else:
+        notify(panel, "acceptance.invited", "请参加项目验收",
+               f"您被邀请参加项目“{project.title}”的验收，请逐项填写验收清单并签署结论。",
+               link=f"/acceptances/{acceptance.id}")
+    return acceptance
+
+
+def sign_acceptance(actor, acceptance, *, conclusion, rectify_by=None, note="", results=None):
+    """A panel member records the checklist results and signs pass, conditional (with a
+    rectification deadline) or fail (with findings). When every member has signed, the strictest
+    signature is the panel's conclusion."""
+    member = next((m for m in acceptance.members if m.user_id == getattr(actor, "id", None)), None)
+    if member is None:
+        raise NotAllowed("您不是该验收专家组成员")
+    if acceptance.status != AcceptanceStatus.open:
+        raise Conflict("该验收已出结论")
+    if member.signed_at is not None:
+        raise Conflict("您已签署验收结论")
+    conclusion = Conclusion.get(conclusion) if isinstance(conclusion, str) else conclusion
+    if conclusion is None:
+        raise ValidationFailed(fields={"conclusion": "请选择验收结论"})
+    _check_rectify_by(conclusion, rectify_by)
+    if conclusion == Conclusion.failed and not note:
+        raise ValidationFailed(fields={"note": "结论为不通过时须写明发现的问题"})
+    by_position = {item.position: item for item in acceptance.items}
+    for position, (passed, item_note) in (results or {}).items():
+        item = by_position.get(position)
+        if item is not None:
+            item.passed, item.note = passed, item_note or item.note
+    member.conclusion, member.rectify_by, member.note, member.signed_at = conclusion, rectify_by, note or "", utcnow()
+    record(actor, "acceptance.sign", acceptance, after={"member": actor.id, "conclusion": conclusion,
+                                                        "rectify_by": rectify_by, "note": note})
+    if all(m.signed_at is not None for m in acceptance.members):
+        overall = max((m.conclusion for m in acceptance.members), key=SEVERITY.get)
+        dates = [m.rectify_by for m in acceptance.members if m.conclusion == Conclusion.conditional and m.rectify_by]
+        findings = "\n".join(f"{m.user.name}：{m.note}" for m in acceptance.members if m.note)
+        _conclude(actor, acceptance, overall, min(dates) if dates else None, findings)
+    return acceptance
+
+
+def _conclude(actor, acceptance, conclusion, rectify_by, findings):
+    """pass → the project moves on to 运营; conditional → 整改 by a deadline, then a follow-up
+    acceptance; fail → stays in 验收 with the findings recorded."""
+    project = acceptance.project
+    if conclusion == Conclusion.failed and not findings:
+        raise ValidationFailed(fields={"findings": "结论为不通过时须写明验收发现的问题"})
+    if conclusion == Conclusion.passed:
+        _require_documents(project)
+    acceptance.status, acceptance.conclusion = AcceptanceStatus.concluded, conclusion
+    acceptance.rectify_by = rectify_by if conclusion == Conclusion.conditional else None
+    acceptance.findings, acceptance.concluded_at = findings, utcnow()
+    record(actor, "acceptance.conclude", acceptance, after={
+        "project_id": project.id, "conclusion": conclusion, "rectify_by": acceptance.rectify_by,
+        "findings": findings, "checklist": [[i.item, i.passed, i.note] for i in acceptance.items]})
+    if conclusion == Conclusion.passed:
+        project.rectify_by = None
+        _move(actor, project, "advance", note=f"第 {acceptance.attempt} 次验收通过")
+        title, body = "项目验收通过", f"项目“{project.title}”验收通过，进入运营阶段。"
+    elif conclusion == Conclusion.conditional:
+        project.rectify_by = rectify_by
+        record(actor, "project.rectify", project, after={"rectify_by": rectify_by})
+        title = "项目有条件通过验收，须整改"
+        body = f"项目“{project.title}”有条件通过验收，请于 {rectify_by.isoformat()} 前完成整改，之后进行复验。"
+    else:
+        title, body = "项目验收未通过", f"项目“{project.title}”验收未通过。问题：{findings}"
+    notify([*_stakeholders(project), *admins()], "acceptance.concluded", title, body, link=_link(project))
+    return acceptance

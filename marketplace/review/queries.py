@@ -1,0 +1,92 @@
+"""Read side of evaluation: results tables, progress, an entry's stage."""
+
+import sqlalchemy as sa
+
+from marketplace.challenges.states import ChallengeState, RoundStatus
+from marketplace.extensions import db
+from marketplace.review.models import PanelMember, RoundEntry
+
+STAGES = {
+    "submitted": "已提交",
+    "under_review": "评审中",
+    "racing": "进入赛马",
+    "eliminated": "未晋级",
+    "proposed_winner": "拟挂帅（公示中）",
+    "not_selected": "未中选",
+    "winner": "挂帅",
+    "withdrawn": "已撤回",
+}
+
+
+def entry_stage(submission):
+    """(code, label) of where an entry stands in the challenge, for its provider."""
+    from marketplace.notices.operations import current_notice
+
+    challenge = submission.challenge
+    if submission.state.value == "withdrawn":
+        code = "withdrawn"
+    elif challenge.state == ChallengeState.published:
+        code = "submitted"
+    else:
+        rows = db.session.scalars(sa.select(RoundEntry).join(RoundEntry.submission)
+                                  .where(RoundEntry.submission_id == submission.id)).all()
+        closed = [e for e in rows if e.advanced is not None]
+        notice = current_notice(challenge) if challenge.state in (ChallengeState.notice, ChallengeState.awarded) else None
+        if notice is not None:
+            if notice.winner_submission_id == submission.id:
+                code = "winner" if challenge.state == ChallengeState.awarded else "proposed_winner"
+            else:
+                code = "not_selected"
+        elif any(e.advanced is False for e in closed):
+            code = "eliminated"
+        elif challenge.state == ChallengeState.racing and closed:
+            code = "racing"
+        else:
+            code = "under_review"
+    return code, STAGES[code]
+
+
+def own_results(submission):
+    """The provider's own results, once the notice is public."""
+    if submission.challenge.state not in (ChallengeState.notice, ChallengeState.awarded):
+        return []
+    out = []
+    for round_ in submission.challenge.rounds:
+        if round_.status != RoundStatus.closed:
+            continue
+        entries = db.session.scalars(sa.select(RoundEntry).where(RoundEntry.round_id == round_.id)).all()
+        mine = next((e for e in entries if e.submission_id == submission.id), None)
+        if mine is not None and mine.score_centi is not None:
+            out.append({"round_id": round_.id, "round_name": round_.name, "score": f"{mine.score_centi / 100:.2f}",
+                        "rank": mine.rank, "of": len(entries), "advanced": mine.advanced})
+    return out
+
+
+def progress(round_):
+    """Who has signed and submitted, without any score."""
+    rows = db.session.scalars(sa.select(PanelMember).where(PanelMember.round_id == round_.id).order_by(PanelMember.id))
+    return [{"evaluator_id": m.evaluator_id, "name": m.evaluator.name, "declared": m.declared_at is not None,
+             "sheet_status": m.sheet_status.value, "sheet_status_label": m.sheet_status.label,
+             "submitted_at": m.submitted_at, "return_reason": m.return_reason} for m in rows]
+
+
+def results_rows(round_):
+    entries = db.session.scalars(sa.select(RoundEntry).where(RoundEntry.round_id == round_.id)
+                                 .order_by(RoundEntry.rank, RoundEntry.label)).all()
+    rows = []
+    for e in entries:
+        d = e.details or {}
+        rows.append({
+            "submission_id": e.submission_id, "label": e.label, "provider_org_id": e.submission.provider_id,
+            "provider_name": e.submission.provider.name,
+            "score": None if e.score_centi is None else f"{e.score_centi / 100:.2f}", "rank": e.rank,
+            "advanced": e.advanced, "flags": d.get("flags", []), "evaluator_totals": d.get("evaluator_totals", {}),
+            "spread": d.get("spread"), "conflicts": d.get("conflicts", []), "method": d.get("method"),
+            "tie_break": d.get("tie_break"),
+        })
+    return rows
+
+
+def my_assignments(user):
+    return db.session.scalars(sa.select(PanelMember).where(PanelMember.evaluator_id == user.id)
+                              .order_by(PanelMember.id.desc())).all()

@@ -1,0 +1,310 @@
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.accounts.models import Role, User
+from marketplace.challenges.models import Challenge
+from marketplace.challenges.permissions import can_view_challenge
+from marketplace.challenges.states import RoundStatus
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.forms import EmptyForm
+from marketplace.core.permissions import get_or_404, require, require_role
+from marketplace.extensions import db
+from marketplace.review import bp, permissions, queries
+from marketplace.review import operations as ops
+from marketplace.review.forms import DeclarationForm, DrawForm, ExpertDomainsForm, PanelForm, SheetReturnForm
+from marketplace.review.models import EvaluatorDomain
+
+
+def _errors(form):
+    return "；".join(e for errors in form.errors.values() for e in errors if isinstance(e, str))
+
+
+# --- evaluator ------------------------------------------------------------------------------
+
+@bp.get("/review")
+@login_required
+def assignments():
+    require_role("evaluator")
+    return render_template("review/assignments.html", members=queries.my_assignments(current_user))
+
+
+@bp.get("/review/rounds/<int:round_id>")
+@login_required
+def sheet(round_id):
+    round_ = ops.get_round(round_id)
+    member = ops.require_membership(current_user, round_)
+    context = {"round": round_, "challenge": round_.challenge, "member": member, "action_form": EmptyForm()}
+    if member.declared_at is None:
+        form = DeclarationForm()
+        entries = ops.round_entries(round_)
+        if round_.blind:
+            # Blind: the declaration names providers without tying them to entries.
+            providers = sorted({(e.submission.provider_id, e.submission.provider.name) for e in entries}, key=lambda p: p[1])
+        else:
+            providers = [(e.submission.provider_id, e.submission.provider.name) for e in entries]
+        form.conflict_provider_ids.choices = providers
+        return render_template("review/declaration.html", form=form, providers=providers, **context)
+    entries = ops.entries_for(member)
+    return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
+                           totals=ops.sheet_totals(member, entries), **context)
+
+
+@bp.post("/review/rounds/<int:round_id>/declaration")
+@login_required
+def declare(round_id):
+    round_ = ops.get_round(round_id)
+    ops.require_membership(current_user, round_)
+    form = DeclarationForm()
+    form.conflict_provider_ids.choices = [(e.submission.provider_id, "") for e in ops.round_entries(round_)]
+    if not form.validate_on_submit():
+        flash(_errors(form) or "请重新提交", "danger")
+        return redirect(url_for("review.sheet", round_id=round_id))
+    ops.sign_declaration(current_user, round_, conflict_provider_ids=form.conflict_provider_ids.data or [])
+    db.session.commit()
+    flash("回避声明已签署", "success")
+    return redirect(url_for("review.sheet", round_id=round_id))
+
+
+def _scores_from_form(round_, member):
+    scores = []
+    for entry in ops.entries_for(member):
+        for criterion in round_.criteria:
+            key = f"{entry.submission_id}-{criterion.id}"
+            scores.append({"submission_id": entry.submission_id, "criterion_id": criterion.id,
+                           "points": request.form.get(f"p-{key}", "").strip(),
+                           "comment": request.form.get(f"c-{key}", "")})
+    return scores
+
+
+@bp.post("/review/rounds/<int:round_id>/sheet")
+@login_required
+def save(round_id):
+    round_ = ops.get_round(round_id)
+    member = ops.require_membership(current_user, round_)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    submit = request.form.get("action") == "submit"
+    try:
+        ops.save_sheet(current_user, round_, _scores_from_form(round_, member))
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _sheet_errors(round_id, exc)
+    if submit:
+        # Saving and submitting are two steps, each atomic: a sheet that cannot be submitted
+        # yet (a missing comment) keeps the scores just typed as a saved draft.
+        try:
+            ops.submit_sheet(current_user, round_)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _sheet_errors(round_id, exc, saved=True)
+    flash("评分表已提交并锁定" if submit else "草稿已保存", "success")
+    return redirect(url_for("review.sheet", round_id=round_id))
+
+
+def _sheet_errors(round_id, exc, saved=False):
+    messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
+    text = "；".join(messages[:8]) + ("……" if len(messages) > 8 else "")
+    flash(("草稿已保存，但还不能提交：" if saved else "") + text, "danger")
+    return redirect(url_for("review.sheet", round_id=round_id))
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+def _expert_domains():
+    domains = {}
+    for row in db.session.scalars(sa.select(EvaluatorDomain)):
+        domains.setdefault(row.user_id, []).append(row.domain)
+    return domains
+
+
+def _pool():
+    return db.session.scalars(sa.select(User).where(User.role == Role.evaluator, User.is_active)
+                              .order_by(User.name)).all()
+
+
+@bp.get("/admin/challenges/<int:challenge_id>/evaluation")
+@login_required
+def manage(challenge_id):
+    require_role("admin")
+    challenge = get_or_404(Challenge, challenge_id)
+    from marketplace.notices.operations import current_notice, pending_objections
+
+    rounds = []
+    for round_ in challenge.rounds:
+        panel_form = PanelForm(prefix=f"r{round_.id}")
+        panel_form.evaluator_ids.choices = [(u.id, u.name) for u in _pool()]
+        panel_form.evaluator_ids.data = [m.evaluator_id for m in ops.members(round_)]
+        rounds.append({"round": round_, "progress": queries.progress(round_), "panel_form": panel_form,
+                       "draw_form": DrawForm(prefix=f"d{round_.id}", size=round_.min_panel),
+                       "entries": ops.round_entries(round_)})
+    return render_template("review/manage.html", challenge=challenge, rounds=rounds, domains=_expert_domains(),
+                           participating=ops.participating_provider_ids(challenge), action_form=EmptyForm(),
+                           return_form=SheetReturnForm(), notice=current_notice(challenge),
+                           objections=pending_objections(challenge))
+
+
+def _back(round_):
+    return redirect(url_for("review.manage", challenge_id=round_.challenge_id))
+
+
+def _admin_round(round_id):
+    require_role("admin")
+    return ops.get_round(round_id)
+
+
+@bp.post("/admin/rounds/<int:round_id>/panel")
+@login_required
+def panel(round_id):
+    round_ = _admin_round(round_id)
+    form = PanelForm(prefix=f"r{round_.id}")
+    form.evaluator_ids.choices = [(u.id, u.name) for u in _pool()]
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+        return _back(round_)
+    try:
+        ops.set_panel(current_user, round_, form.evaluator_ids.data)
+        db.session.commit()
+        flash("专家组已更新", "success")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("；".join(exc.fields.values()), "danger")
+    return _back(round_)
+
+
+@bp.post("/admin/rounds/<int:round_id>/draw")
+@login_required
+def draw(round_id):
+    round_ = _admin_round(round_id)
+    form = DrawForm(prefix=f"d{round_.id}")
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+        return _back(round_)
+    _, seed = ops.draw_panel(current_user, round_, size=form.size.data, seed=form.seed.data)
+    db.session.commit()
+    flash(f"已从专家库随机抽取 {form.size.data} 名专家（随机种子 {seed}，已记入审计日志）", "success")
+    return _back(round_)
+
+
+@bp.post("/admin/rounds/<int:round_id>/<any(open, close):action>")
+@login_required
+def transition(round_id, action):
+    round_ = _admin_round(round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if action == "open":
+        ops.open_round(current_user, round_)
+        message = "本轮评审已开启，已通知专家"
+    else:
+        ops.close_round(current_user, round_)
+        message = "本轮评审已结束，结果已生成"
+    db.session.commit()
+    flash(message, "success")
+    if action == "close":
+        return redirect(url_for("review.results", round_id=round_id))
+    return _back(round_)
+
+
+@bp.post("/admin/rounds/<int:round_id>/sheets/<int:evaluator_id>/return")
+@login_required
+def return_sheet(round_id, evaluator_id):
+    round_ = _admin_round(round_id)
+    form = SheetReturnForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+        return _back(round_)
+    ops.return_sheet(current_user, round_, evaluator_id, reason=form.reason.data)
+    db.session.commit()
+    flash("评分表已退回，已通知专家", "success")
+    return _back(round_)
+
+
+@bp.route("/admin/experts", methods=["GET", "POST"])
+@login_required
+def experts():
+    require_role("admin")
+    if request.method == "POST":
+        form = ExpertDomainsForm()
+        user_id = request.form.get("user_id", type=int)
+        if not user_id or not 0 < user_id < 2**31:
+            raise NotFound()
+        user = get_or_404(User, user_id)
+        if form.validate_on_submit():
+            try:
+                ops.set_expert_domains(current_user, user, form.domains.data or [])
+                db.session.commit()
+                flash(f"已更新 {user.name} 的专业领域", "success")
+            except ValidationFailed as exc:
+                db.session.rollback()
+                flash("；".join(exc.fields.values()), "danger")
+        return redirect(url_for("review.experts"))
+    return render_template("review/experts.html", experts=_pool(), domains=_expert_domains(), form=ExpertDomainsForm())
+
+
+# --- results --------------------------------------------------------------------------------
+
+def _results_round(round_id):
+    round_ = ops.get_round(round_id)
+    if not can_view_challenge(current_user, round_.challenge):
+        raise NotFound()
+    require(permissions.is_admin(current_user) or permissions.is_department_of(current_user, round_.challenge))
+    if round_.status != RoundStatus.closed:
+        flash("本轮评审尚未结束，结果在结束后生成", "info")
+        return round_, None
+    return round_, queries.results_rows(round_)
+
+
+@bp.get("/rounds/<int:round_id>/results")
+@login_required
+def results(round_id):
+    round_, rows = _results_round(round_id)
+    panel = {m.evaluator_id: m.evaluator.name for m in ops.members(round_)}
+    return render_template("review/results.html", round=round_, challenge=round_.challenge, rows=rows or [],
+                           panel=panel)
+
+
+EXPORT_HEADERS = ["排名", "方案", "服务商", "得分", "是否晋级", "评分标准差", "评分偏离", "回避专家", "各专家总分"]
+
+
+def _export_rows(round_, rows):
+    panel = {m.evaluator_id: m.evaluator.name for m in ops.members(round_)}
+    for r in rows:
+        yield [r["rank"], r["label"], r["provider_name"], r["score"], "是" if r["advanced"] else "否", r["spread"],
+               "；".join(r["flags"]), "、".join(panel.get(i, str(i)) for i in r["conflicts"]),
+               "；".join(f"{panel.get(int(k), k)}：{v}" for k, v in r["evaluator_totals"].items())]
+
+
+@bp.get("/rounds/<int:round_id>/results.<any(csv, xlsx):fmt>")
+@login_required
+def export(round_id, fmt):
+    round_, rows = _results_round(round_id)
+    if rows is None:
+        raise NotFound()
+    filename = f"round-{round_.id}-results.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_HEADERS)
+        writer.writerows(_export_rows(round_, rows))
+        body = "\ufeff" + buffer.getvalue()  # BOM so that Excel opens UTF-8 correctly
+        return Response(body, mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "评审结果"
+    sheet.append(EXPORT_HEADERS)
+    for row in _export_rows(round_, rows):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+

@@ -1,0 +1,41 @@
+"""`flask --app wsgi search reindex | catch-up | prune`."""
+
+import click
+
+from marketplace.extensions import db
+
+
+@click.group("search")
+def search_group():
+    """Full-text search index tools."""
+
+
+@search_group.command("reindex")
+def reindex():
+    """Rebuild this server's index from scratch from the database."""
+    from marketplace.search.index import get_index
+
+    index = get_index()
+    index.rebuild(fresh=True)
+    index.catch_up()
+    click.echo(f"搜索索引已重建：共 {len(index.doc_keys())} 条公开文档（{index.path}）")
+
+
+@search_group.command("catch-up")
+def catch_up():
+    """Apply pending changes from the change log (normally done after every commit)."""
+    from marketplace.search.index import get_index
+
+    done = get_index().catch_up(budget=600)
+    click.echo("搜索索引已是最新" if done else "索引正被其他进程写入，稍后会自动补齐")
+
+
+@search_group.command("prune")
+@click.option("--days", default=7, show_default=True, help="keep this many days of changes")
+def prune(days):
+    """Delete old change-log rows; an index that has not seen them rebuilds itself."""
+    from marketplace.search.index import prune_changes
+
+    deleted = prune_changes(days)
+    db.session.commit()
+    click.echo(f"已清理 {deleted} 条搜索变更记录")

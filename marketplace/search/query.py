@@ -1,0 +1,314 @@
+"""Running a public search: ranked hits, highlighted snippets, facets with counts, filters,
+paging and "did you mean".
+
+Ranking is Whoosh's BM25F over title (boosted) and content with top-k collection, which skips
+blocks that cannot reach the top of the page. Totals and facet counts do not need scores, so
+they come from document-number sets kept per searcher (one per term and per facet value) and
+intersected in C: a broad query with tens of thousands of hits stays cheap.
+"""
+
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from whoosh.query import And, Or, Term
+
+from marketplace.core.timeutil import today_shanghai
+from marketplace.search import analysis
+from marketplace.search.documents import DOC_TYPES, url_for_doc
+from marketplace.search.index import QUICK_BATCH, QUICK_WRITER_TIMEOUT, get_index
+
+log = logging.getLogger(__name__)
+
+FACETS = ("type", "domain", "status", "department")
+FACET_LABELS = {"type": "类型", "domain": "领域", "status": "状态", "department": "发榜单位"}
+MAX_QUERY_CHARS = 100
+MAX_WORDS = 12
+MAX_PAGE = 50
+SNIPPET_CHARS = 120
+TERM_CACHE = 4096
+
+
+@dataclass
+class Hit:
+    type: str
+    id: int
+    title: Markup  # highlighted
+    snippet: Markup  # highlighted, escaped HTML
+    url: str
+    subtitle: str
+    type_label: str
+    plain_title: str
+
+    def as_json(self):
+        return {"type": self.type, "id": self.id, "title": self.plain_title, "snippet": str(self.snippet),
+                "url": self.url}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    items: list = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 10
+    facets: dict = field(default_factory=dict)
+    suggestion: str | None = None
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def pages(self):
+        return min(MAX_PAGE, max(1, -(-self.total // self.per_page)))
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+
+# --- per-searcher doc-number sets ----------------------------------------------------------
+
+def _term_docs(searcher, cache, fieldname, text):
+    terms = cache.setdefault("terms", OrderedDict())
+    key = (fieldname, text)
+    docs = terms.get(key)
+    if docs is None:
+        reader = searcher.reader()
+        try:
+            docs = frozenset(reader.postings(fieldname, text).all_ids()) if (fieldname, text) in reader else frozenset()
+        except Exception:  # a term the reader cannot read is simply absent
+            docs = frozenset()
+        terms[key] = docs
+        if len(terms) > TERM_CACHE:
+            terms.popitem(last=False)
+    else:
+        terms.move_to_end(key)
+    return docs
+
+
+def _facet_sets(searcher, cache):
+    sets = cache.get("facets")
+    if sets is None:
+        reader = searcher.reader()
+        sets = {}
+        for name in (*FACETS, "expires"):
+            values = {}
+            for value in reader.field_terms(name) if name in reader.schema else ():
+                if value == "__meta__":
+                    continue
+                values[value] = frozenset(reader.postings(name, value).all_ids())
+            sets[name] = values
+        cache["facets"] = sets
+    return sets
+
+
+def _expired(sets, cache):
+    today = today_shanghai().strftime("%Y%m%d")
+    key = ("expired", today)
+    if key not in cache:
+        out = set()
+        for value, docs in sets["expires"].items():
+            if value < today:
+                out |= docs
+        cache[key] = frozenset(out)
+    return cache[key]
+
+
+# --- query building -------------------------------------------------------------------------
+
+def _covering(word, subs):
+    """Sub-words that together cover every character of `word` (else they are not a stand-in)."""
+    covered = set()
+    for sub in subs:
+        start = word.find(sub)
+        covered.update(range(start, start + len(sub)))
+    return len(covered) == len(word)
+
+
+def _clauses(words):
+    """[(whoosh query, alternatives)] per query word: the word itself, or all its sub-words."""
+    out = []
+    for word, subs in words:
+        alts = [[word]]
+        if subs and _covering(word, subs):
+            alts.append(subs)
+        parts = []
+        for alt in alts:
+            terms = [Or([Term("title", t), Term("content", t)]) for t in alt]
+            parts.append(terms[0] if len(terms) == 1 else And(terms))
+        out.append((parts[0] if len(parts) == 1 else Or(parts), alts))
+    return out
+
+
+def _match_set(searcher, cache, clauses):
+    result = None
+    for _, alts in clauses:
+        docs = frozenset()
+        for alt in alts:
+            alt_docs = None
+            for term in alt:
+                t = _term_docs(searcher, cache, "content", term)
+                alt_docs = t if alt_docs is None else alt_docs & t
+            docs = docs | alt_docs
+        result = docs if result is None else result & docs
+        if not result:
+            break
+    return result or frozenset()
+
+
+# --- snippets -------------------------------------------------------------------------------
+
+def _term_pattern(terms):
+    """A regex for the query's terms, longest first, that ignores case (5G, ai)."""
+    ordered = sorted({t for t in terms if t}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(t) for t in ordered), re.I) if ordered else None
+
+
+def highlight(text, terms, width=SNIPPET_CHARS):
+    """A window of `text` around the first hit, HTML-escaped, hits wrapped in <mark>.
+
+    The terms are found by string search (no second jieba pass per hit), except inside a word
+    the dictionary keeps whole: 老化 is not marked inside 适老化."""
+    text = (text or "").replace("\n", " ")
+    if not text:
+        return Markup("")
+    pattern = terms if isinstance(terms, re.Pattern) else _term_pattern(terms)
+    whole = analysis.whole_word_spans(text)
+    spans = []
+    for m in pattern.finditer(text) if pattern else ():
+        if any(s <= m.start() and m.end() <= e and (s, e) != m.span() for s, e in whole):
+            continue
+        spans.append(m.span())
+    begin = max(0, spans[0][0] - width // 4) if spans else 0
+    stop = min(len(text), begin + width)
+    out = [Markup("…") if begin else Markup("")]
+    pos = begin
+    for start, end in spans:
+        if start < pos or end > stop:
+            continue
+        out.append(escape(text[pos:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        pos = end
+    out.append(escape(text[pos:stop]))
+    if stop < len(text):
+        out.append(Markup("…"))
+    return Markup("").join(out)
+
+
+# --- did you mean ---------------------------------------------------------------------------
+
+def _suggest(searcher, cache, q):
+    """A corrected query with hits, from the index's own vocabulary, or None."""
+    corrector = searcher.corrector("content")
+    changed = False
+    chunks = []
+    for chunk in q.split():
+        words = analysis.cut(chunk)
+        if all(_term_docs(searcher, cache, "content", w) for w in words):
+            chunks.append(chunk)
+            continue
+        whole = corrector.suggest(chunk.lower(), limit=1, maxdist=1 if len(chunk) <= 4 else 2, prefix=1)
+        if whole:
+            chunks.append(whole[0])
+            changed = True
+            continue
+        fixed = []
+        for w in words:
+            if _term_docs(searcher, cache, "content", w):
+                fixed.append(w)
+                continue
+            found = corrector.suggest(w, limit=1, maxdist=1 if len(w) <= 4 else 2, prefix=1)
+            fixed.append(found[0] if found else w)
+            changed = changed or bool(found)
+        chunks.append("".join(fixed) if all(not x.isascii() for x in fixed) else " ".join(fixed))
+    if not changed:
+        return None
+    suggestion = " ".join(chunks)
+    clauses = _clauses(analysis.query_words(suggestion)[:MAX_WORDS])
+    return suggestion if clauses and _match_set(searcher, cache, clauses) else None
+
+
+# --- the search ------------------------------------------------------------------------------
+
+def clean_filters(type=None, domain=None, status=None, department=None):  # noqa: A002 - API names
+    filters = {"type": type, "domain": domain, "status": status, "department": department}
+    filters = {k: (v or "").strip()[:100] for k, v in filters.items()}
+    if filters["type"] not in DOC_TYPES:
+        filters["type"] = ""
+    return {k: v for k, v in filters.items() if v}
+
+
+def search(q, *, page=1, per_page=10, catch_up=True, **filters):
+    """Public documents matching `q`, best first. Filters: type, domain, status, department."""
+    q = " ".join((q or "").split())[:MAX_QUERY_CHARS]
+    filters = clean_filters(**filters)
+    page = min(max(int(page or 1), 1), MAX_PAGE)
+    result = SearchResult(query=q, page=page, per_page=per_page, filters=filters)
+    words = analysis.query_words(q)[:MAX_WORDS] if q else []
+    if not words:
+        return result
+    index = get_index()
+    if catch_up:
+        try:
+            index.catch_up(timeout=QUICK_WRITER_TIMEOUT, budget=0.2, batch=QUICK_BATCH)
+        except Exception:  # searching stale documents beats failing; the next request retries
+            log.exception("search catch-up before a query failed")
+    try:
+        return _run(index, result, words, filters)
+    except Exception:
+        # A directory removed or damaged under a running process: reopen (rebuilding if needed).
+        log.warning("search failed on the open index; reopening", exc_info=True)
+        index.reset()
+        return _run(index, result, words, filters)
+
+
+def _run(index, result, words, filters):
+    searcher = index.searcher()
+    cache = index.cache
+    clauses = _clauses(words)
+    matched = _match_set(searcher, cache, clauses)
+    sets = _facet_sets(searcher, cache)
+    expired = _expired(sets, cache)
+    if expired:
+        matched = matched - expired
+
+    def restricted(skip=None):
+        docs = matched
+        for name, value in filters.items():
+            if name != skip:
+                docs = docs & sets[name].get(value, frozenset())
+        return docs
+
+    allowed = restricted()
+    result.total = len(allowed)
+    for name in FACETS:
+        base = restricted(skip=name)
+        counts = [(value, len(base & docs)) for value, docs in sets[name].items()]
+        counts = sorted(((v, n) for v, n in counts if n), key=lambda x: (-x[1], x[0]))
+        labels = {k: v.label for k, v in DOC_TYPES.items()} if name == "type" else {}
+        result.facets[name] = [{"value": v, "label": labels.get(v, v), "count": n} for v, n in counts]
+    if not result.total:
+        result.suggestion = _suggest(searcher, cache, result.query)
+        return result
+
+    # Filters join the query as terms of unscored fields (a constant added to every score), so
+    # the top-k collector can still skip blocks; an allow-set would make it visit every match.
+    parts = [c for c, _ in clauses] + [Term(name, value) for name, value in sorted(filters.items())]
+    query = parts[0] if len(parts) == 1 else And(parts)
+    limit = result.page * result.per_page
+    hits = searcher.search(query, limit=limit, mask=set(expired) if expired else None, terms=False)
+    terms = _term_pattern(t for _, alts in clauses for alt in alts for t in alt)
+    for hit in hits[(result.page - 1) * result.per_page:limit]:
+        stored = hit.fields()
+        doc_type, _, doc_id = stored["key"].partition(":")
+        spec = DOC_TYPES.get(doc_type)
+        if spec is None:
+            continue
+        title = stored.get("title", "")
+        result.items.append(Hit(
+            type=doc_type, id=int(doc_id), title=highlight(title, terms, width=200),
+            snippet=highlight(stored.get("excerpt") or "", terms), url=url_for_doc(doc_type, int(doc_id)),
+            subtitle=stored.get("subtitle", ""), type_label=spec.label, plain_title=title,
+        ))
+    return result
