@@ -15,7 +15,6 @@ from config import TestingConfig
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
-
 from tests import factories
 
 PASSWORD = factories.PASSWORD

@@ -243,8 +243,9 @@ def test_blind_round_hides_provider_identity_and_file_names(world, as_user):
     w = world(n_providers=2, rounds=[round_plan(blind=True)])
     owner = w.providers[0][1]
     # Files were attachable only before the deadline; put one in place as it would have been.
-    from marketplace.files.operations import store_upload
     from werkzeug.datastructures import FileStorage
+
+    from marketplace.files.operations import store_upload
 
     store_upload(owner, FileStorage(io.BytesIO(b"%PDF-1.4 provider name inside"), filename="上海某公司-方案.pdf"),
                  owner_type="submission", owner_id=w.submissions[0].id)
