@@ -60,7 +60,7 @@ def funnel_chart(title, rows):
 def paired_bar_chart(title, rows, labels=("批复", "已支付")):
     """Two bars per row: rows of (label, first, second), e.g. approved and paid."""
     top = max((max(_num(a), _num(b)) for _, a, b in rows), default=0) or 1
-    span = WIDTH - LABEL_W - 120
+    span = WIDTH - LABEL_W - 200  # room for the "paid / approved" figures after the longest bar
     body = [f'<rect x="{LABEL_W}" y="4" width="12" height="12" fill="{SECONDARY}"/>'
             f'<text x="{LABEL_W + 16}" y="14" font-size="12">{escape(labels[0])}</text>'
             f'<rect x="{LABEL_W + 80}" y="4" width="12" height="12" fill="{PRIMARY}"/>'

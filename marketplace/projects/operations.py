@@ -268,12 +268,11 @@ def advance_project(actor, project, *, to_stage, note=""):
     pending = pending_gate_roles(project)
     if role not in pending:
         raise Conflict("您已审批该关口，等待其他方审批")
-    db.session.add(GateApproval(project_id=project.id, stage=project.stage, role=role, user_id=actor.id,
-                                note=note or ""))
     try:
-        db.session.flush()
-    except sa.exc.IntegrityError:  # the same role approved at the same moment elsewhere
-        db.session.rollback()
+        with db.session.begin_nested():
+            db.session.add(GateApproval(project_id=project.id, stage=project.stage, role=role, user_id=actor.id,
+                                        note=note or ""))
+    except sa.exc.IntegrityError:  # the same role approved at the same moment in another request
         raise Conflict("该关口已由同一角色审批，请刷新页面") from None
     remaining = [r for r in pending if r != role]
     if remaining:

@@ -36,7 +36,7 @@ from marketplace.search.models import SearchChange, SearchPrune
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_KEY = "__meta__"
 GAP_SECONDS = 300  # longer than any transaction of ours
 BATCH = 500
@@ -54,7 +54,7 @@ def make_schema():
         key=ID(unique=True, stored=True),
         type=ID(stored=True),
         # title is searched on its own to rank title hits first; content holds everything.
-        title=TEXT(analyzer=chinese, stored=True, phrase=False, field_boost=2.0),
+        title=TEXT(analyzer=chinese, stored=True, phrase=False),
         content=TEXT(analyzer=chinese, phrase=False),  # not stored: the database has it
         excerpt=STORED,
         subtitle=STORED,

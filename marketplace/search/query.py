@@ -1,10 +1,10 @@
 """Running a public search: ranked hits, highlighted snippets, facets with counts, filters,
 paging and "did you mean".
 
-Ranking is Whoosh's BM25F over title (boosted) and content with top-k collection, which skips
-blocks that cannot reach the top of the page. Totals and facet counts do not need scores, so
-they come from document-number sets kept per searcher (one per term and per facet value) and
-intersected in C: a broad query with tens of thousands of hits stays cheap.
+Ranking is BM25 over title (weighted) and content, computed from Whoosh's postings and cached
+per searcher (ranking.py). Totals and facet counts do not need scores, so they come from
+document-number sets kept per searcher (one per term and per facet value) and intersected in
+C: a broad query with tens of thousands of hits stays cheap.
 """
 
 import logging
@@ -13,10 +13,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from whoosh.query import And, Or, Term
 
 from marketplace.core.timeutil import today_shanghai
-from marketplace.search import analysis
+from marketplace.search import analysis, ranking
 from marketplace.search.documents import DOC_TYPES, url_for_doc
 from marketplace.search.index import QUICK_BATCH, QUICK_WRITER_TIMEOUT, get_index
 
@@ -70,16 +69,12 @@ class SearchResult:
 # --- per-searcher doc-number sets ----------------------------------------------------------
 
 def _term_docs(searcher, cache, fieldname, text):
-    terms = cache.setdefault("terms", OrderedDict())
+    """The docnums containing a term (the keys of its cached scores)."""
+    terms = cache.setdefault("term_docs", OrderedDict())
     key = (fieldname, text)
     docs = terms.get(key)
     if docs is None:
-        reader = searcher.reader()
-        try:
-            docs = frozenset(reader.postings(fieldname, text).all_ids()) if (fieldname, text) in reader else frozenset()
-        except Exception:  # a term the reader cannot read is simply absent
-            docs = frozenset()
-        terms[key] = docs
+        docs = terms[key] = frozenset(ranking.term_scores(searcher, cache, fieldname, text))
         if len(terms) > TERM_CACHE:
             terms.popitem(last=False)
     else:
@@ -127,23 +122,19 @@ def _covering(word, subs):
 
 
 def _clauses(words):
-    """[(whoosh query, alternatives)] per query word: the word itself, or all its sub-words."""
+    """Per query word, its alternatives: [the word] and, when they cover it, [its sub-words]."""
     out = []
     for word, subs in words:
         alts = [[word]]
         if subs and _covering(word, subs):
             alts.append(subs)
-        parts = []
-        for alt in alts:
-            terms = [Or([Term("title", t), Term("content", t)]) for t in alt]
-            parts.append(terms[0] if len(terms) == 1 else And(terms))
-        out.append((parts[0] if len(parts) == 1 else Or(parts), alts))
+        out.append(alts)
     return out
 
 
 def _match_set(searcher, cache, clauses):
     result = None
-    for _, alts in clauses:
+    for alts in clauses:
         docs = frozenset()
         for alt in alts:
             alt_docs = None
@@ -292,15 +283,11 @@ def _run(index, result, words, filters):
         result.suggestion = _suggest(searcher, cache, result.query)
         return result
 
-    # Filters join the query as terms of unscored fields (a constant added to every score), so
-    # the top-k collector can still skip blocks; an allow-set would make it visit every match.
-    parts = [c for c, _ in clauses] + [Term(name, value) for name, value in sorted(filters.items())]
-    query = parts[0] if len(parts) == 1 else And(parts)
     limit = result.page * result.per_page
-    hits = searcher.search(query, limit=limit, mask=set(expired) if expired else None, terms=False)
-    terms = _term_pattern(t for _, alts in clauses for alt in alts for t in alt)
-    for hit in hits[(result.page - 1) * result.per_page:limit]:
-        stored = hit.fields()
+    ranked = ranking.top(searcher, cache, clauses, allowed, limit)
+    terms = _term_pattern(t for alts in clauses for alt in alts for t in alt)
+    for docnum in ranked[(result.page - 1) * result.per_page:]:
+        stored = searcher.stored_fields(docnum)
         doc_type, _, doc_id = stored["key"].partition(":")
         spec = DOC_TYPES.get(doc_type)
         if spec is None:

@@ -4,11 +4,6 @@ application through the API itself."""
 import re
 
 import pytest
-import sqlalchemy as sa
-
-from marketplace.extensions import db as _db
-from marketplace.extensions import limiter
-from tests.conftest import _wipe
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ISO_0800 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")
@@ -68,39 +63,3 @@ def provider_user(create_user):
 def applied(create_provider, admin):
     org, user, app = create_provider(state="applied", admin=admin)
     return org, user, app
-
-
-# --- a quicker wipe on PostgreSQL ------------------------------------------------------------------
-
-def _quick_wipe(app):
-    """DELETE instead of TRUNCATE: on the few rows a test leaves, PostgreSQL's TRUNCATE of every
-    table costs ~0.2 s, which this directory's hundreds of small tests would pay each time.
-    Triggers (the append-only one) and FK checks are off for this transaction only, which needs
-    a superuser; otherwise the shared wipe runs."""
-    with app.app_context():
-        _db.session.remove()
-        if _db.engine.dialect.name != "postgresql":
-            return _wipe(app)
-        with _db.engine.begin() as conn:
-            if not conn.execute(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
-                conn.rollback()
-                return _wipe(app)
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            for table in reversed(_db.metadata.sorted_tables):
-                conn.execute(table.delete())
-            conn.execute(sa.text(
-                "INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"
-            ), {"h": "0" * 64})
-
-
-@pytest.fixture(autouse=True)
-def _clean(app):
-    """Overrides the shared `_clean` for this directory: the same fresh start, a quicker wipe."""
-    ctx = app.app_context()
-    ctx.push()
-    limiter.reset()
-    yield
-    _db.session.rollback()
-    _db.session.remove()
-    ctx.pop()
-    _quick_wipe(app)

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.models import Challenge
@@ -17,6 +16,7 @@ from marketplace.core.db import utcnow
 from marketplace.core.timeutil import to_shanghai
 from marketplace.extensions import db as _db
 from tests import factories
+from tests.conftest import make_client
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -27,25 +27,6 @@ _FLASH = re.compile(r'<div class="alert alert-(\w+)" role="alert">(.*?)</div>', 
 
 # --- a browser per person --------------------------------------------------------------------
 
-class FreshContextClient(FlaskClient):
-    """Each request in its own application context, as in production.
-
-    tests/conftest.py keeps one application context pushed for the whole test; without this,
-    Flask-Login's `g._login_user` and Flask-WTF's `g.csrf_token` would leak from one client
-    into the next. The test's session is expired after each request so that it reads what the
-    request committed.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        _db.session.expire_all()
-        return response
-
-
-@pytest.fixture
-def client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
@@ -54,7 +35,7 @@ def browser_for(app):
     `browser_for(None)` → an anonymous one."""
 
     def _open(user=None):
-        client = FreshContextClient(app, app.response_class, use_cookies=True)
+        client = make_client(app)
         if user is not None:
             login(client, user)
         return client

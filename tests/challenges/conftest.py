@@ -188,16 +188,12 @@ def create_challenge(db, admin):
 
     def _create(department_user, state="published", **overrides):
         challenge = challenge_ops.create_challenge(department_user, challenge_values(**overrides))
+        if state != "draft":
+            challenge_ops.submit_for_review(department_user, challenge)
+        if state not in ("draft", "pending_review"):
+            challenge_ops.approve_challenge(admin, challenge)
         _db.session.commit()
-        if state == "draft":
-            return challenge
-        challenge_ops.submit_for_review(department_user, challenge)
-        _db.session.commit()
-        if state == "pending_review":
-            return challenge
-        challenge_ops.approve_challenge(admin, challenge)
-        _db.session.commit()
-        if state != "published":
+        if state not in ("draft", "pending_review", "published"):
             set_state(challenge, state)
         return challenge
 

@@ -33,7 +33,7 @@ def _ids(response):
     return {item["id"] for item in response.get_json()["items"]}
 
 
-def test_public_sees_published_and_later_only(api, browser, every_state, provider, other_dept):
+def test_public_sees_published_and_later_only(api, browser, every_state, provider, other_dept, dept, admin):
     expected = {every_state[s].id for s in PUBLIC}
     _, provider_user, _ = provider
     for user in (None, provider_user, other_dept):
@@ -51,9 +51,7 @@ def test_public_sees_published_and_later_only(api, browser, every_state, provide
     for state in ("draft", "pending_review"):
         assert api().get(f"/challenges/{every_state[state].id}").status_code == 404
         assert browser().get(f"/challenges/{every_state[state].id}").status_code == 404
-
-
-def test_department_sees_its_own_drafts_admin_sees_all(api, every_state, dept, admin, other_dept):
+    # A department also sees its own drafts and reviews; the admin sees every state.
     assert _ids(api(dept).get("/challenges?per_page=100")) == {c.id for c in every_state.values()}
     assert _ids(api(other_dept).get("/challenges?per_page=100")) == {every_state[s].id for s in PUBLIC}
     assert _ids(api(admin).get("/challenges?status=draft")) == {every_state["draft"].id}

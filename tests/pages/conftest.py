@@ -5,12 +5,7 @@ import html
 import re
 
 import pytest
-import sqlalchemy as sa
-from flask.testing import FlaskClient
 
-from marketplace.extensions import db as _db
-from marketplace.extensions import limiter
-from tests import conftest as base
 from tests import factories
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -18,35 +13,6 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _FIELD_ERROR = re.compile(r'<div class="invalid-feedback d-block" data-field="([^"]+)">([^<]*)</div>')
 
 
-def _wipe(app):
-    """tests/conftest.py's wipe, but with DELETE on PostgreSQL: TRUNCATE's fixed cost per table
-    (0.1–0.2 s a test on a busy server) dominated this directory's run time."""
-    if _db.engine.dialect.name != "postgresql":
-        return base._wipe(app)
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    try:
-        with _db.engine.begin() as conn:
-            for name in tables:
-                # audit_events refuses DELETE (append-only trigger); TRUNCATE is what the base wipe uses
-                conn.execute(sa.text(f"TRUNCATE {name}" if name == "audit_events" else f"DELETE FROM {name}"))
-            conn.execute(sa.text("INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"),
-                         {"h": "0" * 64})
-    except sa.exc.DBAPIError:  # another append-only table or the like: fall back to the base wipe
-        base._wipe(app)
-
-
-@pytest.fixture(autouse=True)
-def _clean(app):
-    """Overrides tests/conftest.py's `_clean` only to use the faster wipe above."""
-    ctx = app.app_context()
-    ctx.push()
-    limiter.reset()
-    yield
-    _db.session.rollback()
-    _db.session.remove()
-    ctx.pop()
-    with app.app_context():
-        _wipe(app)
 
 
 def text(response):
@@ -103,37 +69,6 @@ def assert_login_redirect(response, url):
     assert redirect_path(response).startswith("/login"), (url, response.headers.get("Location"))
 
 
-class FreshContextClient(FlaskClient):
-    """Each request in its own application context, as in production.
-
-    tests/conftest.py keeps one application context pushed for the whole test, so without
-    this every request would share one `g`: Flask-Login's cached `g._login_user` and
-    Flask-WTF's cached `g.csrf_token` would leak from one request (and one browser) into
-    the next — a second browser would appear logged in as the first, and a deactivated
-    user's session would never be re-checked. The test's own session is expired after each
-    request so that it reads what the request committed.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        _db.session.expire_all()
-        return response
-
-
-def make_client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(app):
-    return make_client(app)
-
-
-@pytest.fixture
-def new_client(app):
-    """A second browser (its own cookie jar), e.g. the admin next to a provider."""
-    return lambda: make_client(app)
 
 
 @pytest.fixture

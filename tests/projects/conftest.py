@@ -12,7 +12,6 @@ from marketplace.extensions import db as _db
 from marketplace.projects import operations as ops
 from marketplace.projects.states import DOCUMENT_REQUIRED, ORDER, ProjectStage
 from tests import factories
-from tests.pages.conftest import make_client
 
 S = ProjectStage
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -20,17 +19,6 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 def pdf(name="doc.pdf"):
     return FileStorage(stream=io.BytesIO(PDF), filename=name, content_type="application/pdf")
-
-
-@pytest.fixture
-def client(app):
-    """Each request in its own application context (see tests/pages/conftest.py)."""
-    return make_client(app)
-
-
-@pytest.fixture
-def new_client(app):
-    return lambda: make_client(app)
 
 
 @pytest.fixture
