@@ -17,10 +17,13 @@ from marketplace.core.credit_code import check_character
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import SHANGHAI, today_shanghai
 from marketplace.extensions import db
+from marketplace.notices import operations as notice_ops
 from marketplace.providers import operations as provider_ops
 from marketplace.providers import queries as provider_queries
 from marketplace.providers.models import Solution
 from marketplace.providers.states import PartnerState
+from marketplace.review import operations as review_ops
+from marketplace.review.models import EvaluatorDomain
 from marketplace.submissions import operations as submission_ops
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo accounts only
@@ -48,6 +51,31 @@ PROVIDERS = [
     ("上海智学教育科技有限公司", "91310104MA1FL0005", "zhixue", PartnerState.applied, ["教育"], []),
     ("上海慧通政务服务有限公司", "91310104MA1FL0006", "huitong", PartnerState.rejected, ["数字治理"], []),
     ("上海菜篮子智慧零售有限公司", "91310104MA1FL0007", "cailanzi", PartnerState.expired, ["经济"], []),
+    ("上海健康云数据服务有限公司", "91310104MA1FL0008", "jiankangyun", PartnerState.admitted, ["医疗", "养老", "普惠民生"],
+     [("互联网医院医养结合服务平台", "医疗",
+       "在线复诊、处方流转、医保在线结算与药品配送到院的闭环服务，已在两家养老机构试运行。"),
+      ("老人“数字画像”数据池", "养老", "汇聚健康档案、养老服务与社区云数据，为养老顾问提供风险分级与服务推荐。")]),
+    ("上海安澜消防科技有限公司", "91310104MA1FL0009", "anlan", PartnerState.admitted, ["数字治理", "社区"],
+     [("消防AI作战 无人机实景测绘", "数字治理",
+       "无人机火场快速实景测绘与三维建模，火情信息实时回传指挥中心，辅助战时决策。"),
+      ("社区消防设施物联监测", "社区", "消火栓水压、烟感、电梯困人告警接入街道与物业，隐患闭环处置。")]),
+]
+
+# 专家库: the demo evaluators, their affiliation and fields. Every field the demo challenges use
+# (医疗、养老、社区、数字治理) has at least six experts, so the admin's random draw has a real choice.
+EXPERTS = [
+    ("王建国", "同济大学城市治理研究院 教授", ["数字治理", "社区", "养老"]),
+    ("李梅", "复旦大学公共卫生学院 教授", ["医疗", "养老", "普惠民生"]),
+    ("张志强", "上海市信息安全测评认证中心 高级工程师", ["数字治理", "社区"]),
+    ("陈静", "上海市第六人民医院信息中心 主任", ["医疗", "养老"]),
+    ("刘洋", "上海社会科学院数字经济研究所 研究员", ["数字治理", "经济", "社区"]),
+    ("赵敏", "华东师范大学社会发展学院 副教授", ["养老", "社区", "普惠民生"]),
+    ("孙立新", "上海市消防救援总队 高级工程师（退休）", ["数字治理", "社区"]),
+    ("周慧", "上海市老年医学中心 副主任医师", ["医疗", "养老"]),
+    ("吴海峰", "上海交通大学人工智能研究院 副教授", ["数字治理", "医疗", "交通"]),
+    ("郑晓雯", "上海健康医学院护理与健康管理学院 教授", ["医疗", "养老", "社区"]),
+    ("黄振华", "华东政法大学数字法治研究院 教授", ["数字治理", "普惠民生"]),
+    ("钱文博", "上海市卫生健康信息中心 高级工程师", ["医疗", "数字治理"]),
 ]
 
 
@@ -76,8 +104,7 @@ def seed():
         org = _get_org(name) or create_organisation(admin, name=name, kind=OrganisationKind.department,
                                                    contact_name=f"{name}联络员")
         _ensure_user(admin, f"{slug}@demo.gov.cn", f"{name}经办人", Role.department, org)
-    for i, expert in enumerate(["王建国", "李梅", "张志强", "陈静", "刘洋", "赵敏"], start=1):
-        _ensure_user(admin, f"expert{i}@demo.gov.cn", f"{expert}（评审专家）", Role.evaluator)
+    _seed_experts(admin)
     for name, body, slug, state, domains, solutions in PROVIDERS:
         _seed_provider(admin, name, credit_code(body), slug, state, domains, solutions)
     db.session.flush()
@@ -91,6 +118,20 @@ def seed():
         "provider": "yilian@demo-provider.cn",
         "evaluator": "expert1@demo.gov.cn",
     }
+
+
+def _expert(number):
+    return _get_user(f"expert{number}@demo.gov.cn")
+
+
+def _seed_experts(admin):
+    for number, (name, affiliation, domains) in enumerate(EXPERTS, start=1):
+        expert = _ensure_user(admin, f"expert{number}@demo.gov.cn", f"{name}（{affiliation}）", Role.evaluator)
+        db.session.flush()
+        current = set(db.session.scalars(sa.select(EvaluatorDomain.domain).where(EvaluatorDomain.user_id == expert.id)))
+        if current != set(domains):
+            review_ops.set_expert_domains(admin, expert, domains)
+    db.session.flush()
 
 
 def _seed_provider(admin, name, code, slug, state, domains, solutions):
@@ -123,12 +164,13 @@ def _seed_provider(admin, name, code, slug, state, domains, solutions):
 
 # --- challenges ---------------------------------------------------------------------------------
 #
-# Scenarios from the policy texts (seeds/ beside DOMAIN.md), one per department, taken through
-# the real operations so that audit events and notifications exist as they would in production.
-# Every state reachable today is present: draft, returned to draft (with a reason),
-# pending_review, published, closed, failed (流标) and cancelled (撤榜). evaluating / racing /
-# notice / awarded need the evaluation rounds (panels, scoring, notice period) of the next issue
-# and are left out until those operations exist.
+# Scenarios from the policy texts (seeds/ beside DOMAIN.md), taken through the real operations so
+# that audit events and notifications exist as they would in production. Every challenge state is
+# present: draft, returned to draft (with a reason), pending_review, published, closed, failed
+# (流标), cancelled (撤榜), and — through panels, declarations, score sheets and round closes —
+# evaluating (a round half-scored, one sheet returned, one declared conflict, and the demo
+# evaluator's sheet untouched), racing (racers told, the mid-term panel drawn), notice (公示期
+# running, one objection pending) and awarded (挂帅, the winner's project in the library).
 
 DEPARTMENT_SLUGS = dict(DEPARTMENTS)
 CONTACT_PHONE = "021-6487 0000"
@@ -407,6 +449,178 @@ CHALLENGES = [
             ]),
         ],
     },
+    {
+        "title": "智慧养老：老人“数字画像”与居家安全智能监护",
+        "department": "区民政局", "domain": "养老", "required": ["养老"], "state": "evaluating",
+        "budget": "1350000.00", "days": 15, "race_slots": 1, "min_submissions": 2, "plan": single_plan(),
+        "description": "升级“智慧养老”平台，构建老人“数字画像”数据池，打造“智能终端+IoT+数据平台+服务模式+政府街道”"
+                       "养老服务生态链：对 80 岁以上独居、纯老家庭开展居家安全智能监护，异常情况分级派单到养老顾问和家庭医生。",
+        "pain_points": "1. 老人健康、养老服务、社区走访数据分散在民政、卫健和街道三套系统，养老顾问看不到全貌；\n"
+                       "2. 现有智能终端告警误报多，夜间告警无人响应；\n3. 老人和家属对摄像头类设备普遍抵触。",
+        "outcomes": "1. 覆盖 80 岁以上独居、纯老家庭 5,000 户；\n2. 高风险老人识别后 24 小时内上门率 100%；\n"
+                    "3. 终端告警误报率 ≤ 10%；\n4. 不采集室内图像，数据按“社区云”标准回流。",
+        "questions": [
+            ("jiankangyun", "老人健康档案数据能否通过区医疗健康大数据平台调用？需履行哪些授权手续？",
+             "可以。经老人或监护人书面授权后，通过区医疗健康大数据平台接口按最小必要原则调用，具体流程入围后提供。"),
+        ],
+        "entries": [
+            ("yikang", [
+                _entry("毫米波雷达 + 一键呼叫终端的居家安全监护，养老顾问工作台分级派单。",
+                       "毫米波雷达跌倒与离床监测（不采集图像）；“数字画像”按失能等级、独居状态、慢病情况分级；"
+                       "告警先由坐席电话核实，再派单至养老顾问或 120。",
+                       "1280000.00", "签约后 4 个月完成 5,000 户安装与平台上线。",
+                       "项目经理 1 名、开发 6 名、坐席 8 名、安装 12 名"),
+            ]),
+            ("jiankangyun", [
+                _entry("医养结合的老人“数字画像”数据池与居家监护服务。",
+                       "健康档案、长护险评估、社区走访数据融合建模；智能水表与门磁作为无感监测补充；"
+                       "高风险老人同步推送家庭医生。",
+                       "1190000.00", "签约后 5 个月上线，首月完成数据治理。", "项目经理 1 名、数据 4 名、开发 5 名、护理顾问 2 名"),
+            ]),
+        ],
+        "review": {
+            # The admin picked this panel by hand; expert 1 (the printed demo evaluator) has not yet
+            # signed the declaration, expert 8 has a draft, expert 6's sheet was returned.
+            "panel": [1, 2, 4, 6, 8], "submitted": [2, 4, 6], "drafts": [8],
+            "conflicts": {4: ["jiankangyun"]},
+            "returned": (6, "“量化指标可达性”一项的分数与评语不一致（评语肯定指标明确可测，分数却明显偏低），请核对后重新提交。"),
+            "low": (6, 2, 3),  # expert 6 gave 3 points on criterion 3 — the reason the sheet is returned
+            "marks": {"yikang": [8.0, 8.5, 7.5, 7.5, 7.0], "jiankangyun": [7.5, 8.0, 8.0, 7.0, 8.0]},
+            "remarks": {
+                "yikang": ["雷达监测路线成熟，不采集图像，隐私保护到位", "逐条回应了误报与夜间响应痛点",
+                           "误报率承诺明确，但未说明测算口径", "已有一键通项目经验，坐席团队完整", "报价接近预算上限"],
+                "jiankangyun": ["数据融合思路清晰，需关注授权合规", "医养结合贴合高龄老人需求",
+                                "24 小时上门率有保障措施，指标可测", "护理顾问配置合理，同类案例偏少", "报价构成清晰"],
+            },
+        },
+    },
+    {
+        "title": "社区新基建：老旧小区电梯与消防设施智能监测",
+        "department": "区建管委", "domain": "社区", "required": ["社区"], "state": "racing",
+        "budget": "1600000.00", "days": 18, "race_slots": 2, "min_submissions": 2, "plan": race_plan(2),
+        "description": "深化“社区新基建”，推进老旧小区加装电梯、消防设施、非机动车棚的数字化改造：电梯困人与故障、"
+                       "消火栓水压、楼道烟感和电动车违规充电统一接入街道和物业，隐患发现即派单、处置可追溯。"
+                       "赛马制：两家并行试点，中期评估后终期评审择优挂帅。",
+        "pain_points": "1. 老旧小区电梯故障多，困人救援平均 40 分钟；\n2. 消火栓无水、烟感失效往往在火灾时才发现；\n"
+                       "3. 物业、居委、维保单位信息不通，隐患整改无人跟踪。",
+        "outcomes": "1. 两个街道 20 个老旧小区试点；\n2. 电梯困人 15 分钟内救援到场；\n3. 消防设施完好率 ≥ 98%；\n"
+                    "4. 隐患闭环处置率 100%，全过程留痕。",
+        "questions": [
+            ("anlan", "试点小区的电梯是否已加装物联网采集终端？维保单位是否配合接入？",
+             "20 个试点小区中 8 个已有采集终端；其余由揭榜单位加装，维保单位配合接入已由区建管委统一协调。"),
+        ],
+        "entries": [
+            ("anlan", [
+                _entry("电梯与消防设施物联监测一体化平台，隐患派单闭环。",
+                       "电梯运行、消火栓水压、烟感数据统一接入；困人告警同步 119、维保单位与物业；"
+                       "隐患工单在居委会工作台闭环。",
+                       "1480000.00", "签约后 3 个月完成 20 个小区接入。", "项目经理 1 名、开发 6 名、消防工程师 2 名"),
+            ]),
+            ("yuntu", [
+                _entry("社区云 + 物联感知的社区安全治理平台。",
+                       "依托社区云底座接入电梯、消防与非机动车棚数据；事件识别后进入一网统管派单。",
+                       "1520000.00", "签约后 4 个月完成 20 个小区接入。", "项目经理 1 名、开发 7 名"),
+            ]),
+            ("yikang", [
+                _entry("适老化电梯安全与独居老人困梯救援服务。",
+                       "电梯困人告警联动为老服务坐席，优先救援独居老人；消防设施监测外包集成。",
+                       "1350000.00", "签约后 4 个月上线。", "项目经理 1 名、开发 4 名、坐席 4 名"),
+            ]),
+        ],
+        "review": {
+            "draw_seed": 20260318, "midterm_seed": 20260401,
+            "marks": {"anlan": [8.5, 8.5, 8.0, 8.0, 7.5], "yuntu": [8.0, 7.5, 8.0, 8.5, 7.0],
+                      "yikang": [6.0, 7.0, 5.5, 6.0, 8.0]},
+            "remarks": {
+                "anlan": ["物联接入方案完整，消防专业性强", "对困人救援时长痛点回应充分", "15 分钟到场指标有测算依据",
+                          "消防工程师参与，团队配置合理", "报价适中"],
+                "yuntu": ["依托社区云底座，复用度高", "对隐患闭环有设计，电梯部分略弱", "指标承诺明确",
+                          "同类社区治理案例丰富", "报价偏高"],
+                "yikang": ["消防设施监测依赖外包集成，技术路线不够清晰", "适老化视角好，但覆盖面偏窄",
+                           "消防设施完好率指标未作承诺", "电梯与消防领域案例不足", "报价最低，构成清晰"],
+            },
+        },
+    },
+    {
+        "title": "互联网医院进养老机构：在线复诊、医保结算与药品配送",
+        "department": "区卫生健康委", "domain": "医疗", "required": ["医疗"], "state": "notice",
+        "budget": "1100000.00", "days": 16, "race_slots": 1, "min_submissions": 2, "plan": single_plan(),
+        "description": "探索互联网医院在 7 家养老机构推广应用，提供在线复诊预约、线上开药、医保结算、药品配送等全流程"
+                       "闭环服务，加强医养结合信息化支撑。",
+        "pain_points": "1. 养老机构老人慢病复诊需护工陪同往返医院，每次半天以上；\n2. 线上复诊后的医保结算与配药仍需跑腿；\n"
+                       "3. 机构护理记录与医院病历不互通。",
+        "outcomes": "1. 7 家养老机构全部开通在线复诊；\n2. 慢病复诊线上占比 ≥ 60%；\n3. 医保在线结算，药品 24 小时内送达机构；\n"
+                    "4. 护理记录与电子健康档案互通。",
+        "questions": [
+            ("yilian", "在线复诊的处方是否可以由区域医疗中心统一审核？",
+             "可以。处方由区域医疗中心药学部统一审核，审核接口入围后提供。"),
+        ],
+        "entries": [
+            ("jiankangyun", [
+                _entry("互联网医院医养结合服务平台：复诊、处方流转、医保结算、配送到院闭环。",
+                       "机构端平板 + 护理员代操作；医保电子凭证在线结算；药品由区域医疗中心药房配送至机构，签收留痕。",
+                       "1050000.00", "签约后 3 个月覆盖 7 家机构。", "项目经理 1 名、开发 5 名、药师 1 名、驻点 3 名"),
+            ]),
+            ("yilian", [
+                _entry("基于便捷就医 2.0 的养老机构远程复诊服务。",
+                       "复用三家区属医院已上线的智能分诊与电子票据能力，养老机构开通远程复诊专窗。",
+                       "930000.00", "签约后 2 个月覆盖 7 家机构。", "项目经理 1 名、开发 4 名、驻场 2 名"),
+            ]),
+        ],
+        "review": {
+            "draw_seed": 20260325,
+            "marks": {"jiankangyun": [8.5, 9.0, 8.0, 8.5, 7.5], "yilian": [8.0, 7.5, 7.5, 8.0, 9.0]},
+            "remarks": {
+                "jiankangyun": ["处方流转与医保结算闭环完整", "护理员代操作贴合机构老人实际，痛点回应到位",
+                                "线上复诊占比与配送时效承诺明确", "驻点与药师配置到位", "报价合理"],
+                "yilian": ["复用已有能力，上线快，但机构端设计较少", "对护理记录互通回应不足", "指标承诺基本明确",
+                           "区属医院落地经验丰富", "报价最低，构成清晰透明"],
+            },
+            "objection": ("yilian", "我方报价低于拟挂帅单位 12 万元，且已在三家区属医院上线同类服务，"
+                                    "“场景理解与痛点回应”一项得分明显偏低，申请复核评分过程并说明扣分理由。"),
+        },
+    },
+    {
+        "title": "消防AI作战：无人机火场实景测绘与三维建模辅助指挥",
+        "department": "区大数据中心", "domain": "数字治理", "required": ["数字治理"], "state": "awarded",
+        "budget": "1900000.00", "days": 20, "race_slots": 1, "min_submissions": 2, "notice_days": 0,
+        "plan": single_plan(),
+        "description": "探索消防AI作战场景，以无人机为战时火势火情信息采集载体，在突发火灾时快速实景测绘和三维建模，"
+                       "实现战时智能化、可视化、协同化的决策指挥。",
+        "pain_points": "高层和老旧里弄火场内部情况不明，指挥员靠经验判断；现场图像回传慢，多部门协同缺少统一底图。",
+        "outcomes": "1. 接警后 15 分钟内完成火场实景测绘；\n2. 三维模型实时回传指挥中心，延迟 ≤ 5 秒；\n"
+                    "3. 与一网统管城市运行平台共用底图，公安、医疗、燃气等部门协同处置。",
+        "questions": [
+            ("anlan", "无人机飞行空域审批是否由区里统一协调？",
+             "战时飞行纳入区应急联动机制，由区大数据中心会同公安分局统一报备。"),
+        ],
+        "entries": [
+            ("anlan", [
+                _entry("无人机火场实景测绘 + 三维建模指挥系统。",
+                       "双光（可见光、热成像）无人机倾斜摄影；边缘计算实时建模；指挥端叠加建筑图纸与消防水源。",
+                       "1780000.00", "签约后 4 个月完成系统部署与实战演练。", "项目经理 1 名、算法 4 名、飞手 3 名、消防顾问 1 名"),
+            ]),
+            ("yuntu", [
+                _entry("基于数字孪生底座的火场态势感知。",
+                       "接入一网统管数字孪生底座，无人机视频与周边视频融合展示火场态势。",
+                       "1650000.00", "签约后 5 个月完成部署。", "项目经理 1 名、算法 3 名、开发 5 名"),
+            ]),
+        ],
+        "review": {
+            "draw_seed": 20260304,
+            "marks": {"anlan": [9.0, 8.5, 8.5, 8.0, 7.5], "yuntu": [7.5, 7.5, 7.0, 8.5, 8.0]},
+            "remarks": {
+                "anlan": ["双光倾斜摄影与边缘建模技术领先，15 分钟测绘有实测数据", "对火场内部情况不明的痛点回应充分",
+                          "测绘时长与回传延迟指标可测可验收", "有消防顾问与持证飞手", "报价合理"],
+                "yuntu": ["数字孪生底座复用度高，但实时建模能力不足", "侧重态势展示，对战时指挥回应不足",
+                          "回传延迟未作明确承诺", "一网统管项目经验丰富", "报价较低"],
+            },
+            "objection": ("yuntu", "我方方案可直接复用一网统管数字孪生底座，建设成本更低，"
+                                   "请复核“技术方案先进性与可行性”一项的评分。"),
+            "dismiss": "经复核，专家组 5 名成员均已签署回避声明，无回避情形；评分按评审办法进行，"
+                       "“技术方案先进性与可行性”一项的扣分理由为实时建模能力不足，评语已记录在案。异议不成立，予以驳回。",
+        },
+    },
 ]
 
 
@@ -422,7 +636,7 @@ def _values(spec):
         "pain_points": spec["pain_points"], "outcomes": spec["outcomes"],
         "budget_yuan": Decimal(spec["budget"]), "deadline": _deadline(spec["days"]),
         "required_domains": spec["required"], "race_slots": spec["race_slots"],
-        "min_submissions": spec["min_submissions"], "notice_days": 5,
+        "min_submissions": spec["min_submissions"], "notice_days": spec.get("notice_days", 5),
         "contact": f"{spec['department']}联络员 {CONTACT_PHONE}", "rounds": spec["plan"],
     }
 
@@ -470,7 +684,7 @@ def _seed_challenge(admin, spec):
         challenge_ops.extend_deadline(department, challenge, deadline=_deadline(spec["extend_days"]))
     if target == "cancelled":
         challenge_ops.cancel_challenge(department, challenge, reason=spec["cancel_reason"])
-    elif target in ("closed", "failed"):
+    elif target in ("closed", "failed", *REVIEW_STATES):
         # demo only: the entries above were taken before a future deadline, as the rules demand;
         # to show a challenge after its deadline the deadline is moved to this moment (after the
         # last entry, so the entries' receipts and the audit trail stay in order) and the
@@ -478,6 +692,125 @@ def _seed_challenge(admin, spec):
         challenge.deadline = utcnow()
         db.session.flush()
         challenge_ops.close_if_due(challenge, now=challenge.deadline)
+        if target in REVIEW_STATES:
+            REVIEW_STATES[target](admin, challenge, spec["review"])
+            db.session.flush()
         if challenge.state.value != target:
             raise RuntimeError(f"demo challenge “{challenge.title}” ended as {challenge.state.value}, not {target}")
     return challenge
+
+
+# --- evaluation: panels, declarations, sheets, the race, the notice and the award ----------------
+
+# Each evaluator marks a little above or below the entry's level, differently per criterion, as
+# real panels do; points are on the criterion's own scale, in half points.
+EVALUATOR_LEAN = [Decimal("0"), Decimal("0.5"), Decimal("-0.5"), Decimal("1.0"), Decimal("-1.0")]
+
+
+def _provider(slug):
+    return _provider_user(slug).organisation
+
+
+def _sheet(round_, member_index, entries, review, only=None):
+    """Score rows for one evaluator: the entry's level per criterion (out of 10), the evaluator's
+    lean, scaled to each criterion's max points; every score carries the criterion's remark."""
+    rows = []
+    for entry in entries:
+        slug = _slug_of(entry.submission.provider_id)
+        for c_index, criterion in enumerate(round_.criteria):
+            if only is not None and (slug, c_index) not in only:
+                continue
+            level = Decimal(str(review["marks"][slug][c_index]))
+            level += EVALUATOR_LEAN[(member_index + c_index) % len(EVALUATOR_LEAN)]
+            low = review.get("low")
+            if low and low[0] == member_index and low[1] == c_index:
+                level = Decimal(low[2])
+            level = min(Decimal(10), max(Decimal(0), level))
+            points = (level * criterion.max_points / 10 * 2).to_integral_value() / 2
+            rows.append({"submission_id": entry.submission_id, "criterion_id": criterion.id, "points": str(points),
+                         "comment": review["remarks"][slug][c_index]})
+    return rows
+
+
+def _slug_of(provider_id):
+    user = db.session.scalar(sa.select(User).where(User.organisation_id == provider_id, User.role == Role.provider)
+                             .order_by(User.id).limit(1))
+    return user.email.split("@")[0]
+
+
+def _score_and_submit(round_, review, *, skip=()):
+    for member in review_ops.members(round_):
+        if member.evaluator_id in skip:
+            continue
+        evaluator = member.evaluator
+        review_ops.sign_declaration(evaluator, round_, conflict_provider_ids=[])
+        entries = review_ops.entries_for(member)
+        review_ops.save_sheet(evaluator, round_, _sheet(round_, _expert_number(evaluator), entries, review))
+        review_ops.submit_sheet(evaluator, round_)
+
+
+def _expert_number(user):
+    return int(user.email.removeprefix("expert").split("@")[0])
+
+
+def _first_round(admin, challenge, review):
+    round_ = challenge.rounds[0]
+    review_ops.draw_panel(admin, round_, size=round_.min_panel, seed=review["draw_seed"])
+    review_ops.open_round(admin, round_)
+    _score_and_submit(round_, review)
+    review_ops.close_round(admin, round_)
+    return round_
+
+
+def _seed_evaluating(admin, challenge, review):
+    """A round half-way: some sheets submitted (one with a declared conflict), one returned with a
+    reason, one draft, and the printed demo evaluator (expert 1) yet to sign the declaration."""
+    round_ = challenge.rounds[0]
+    review_ops.set_panel(admin, round_, [_expert(n).id for n in review["panel"]])
+    review_ops.open_round(admin, round_)
+    for number in (*review["submitted"], *review["drafts"]):
+        evaluator = _expert(number)
+        conflicts = [_provider(slug).id for slug in review["conflicts"].get(number, [])]
+        member = review_ops.sign_declaration(evaluator, round_, conflict_provider_ids=conflicts)
+        entries = review_ops.entries_for(member)
+        # A draft: the evaluator has scored the first entry and will come back for the rest.
+        only = None
+        if number in review["drafts"]:
+            first = _slug_of(entries[0].submission.provider_id)
+            only = {(first, i) for i in range(len(round_.criteria))}
+        rows = _sheet(round_, number, entries, review, only=only)
+        review_ops.save_sheet(evaluator, round_, rows)
+        if number in review["submitted"]:
+            review_ops.submit_sheet(evaluator, round_)
+    number, reason = review["returned"]
+    review_ops.return_sheet(admin, round_, _expert(number).id, reason=reason)
+
+
+def _seed_racing(admin, challenge, review):
+    """The proposal round closed: the top race_slots entries race (and are told), the rest are
+    told they are out; the mid-term panel is drawn and the round waits to be opened."""
+    _first_round(admin, challenge, review)
+    midterm = challenge.rounds[1]
+    review_ops.draw_panel(admin, midterm, size=midterm.min_panel, seed=review["midterm_seed"])
+
+
+def _seed_notice(admin, challenge, review):
+    """The last round closed: the ranking is published for the notice period (公示期, working days),
+    and a losing provider has lodged an objection the admin has not resolved yet."""
+    _first_round(admin, challenge, review)
+    slug, reason = review["objection"]
+    notice_ops.lodge_objection(_provider_user(slug), challenge, reason=reason)
+
+
+def _seed_awarded(admin, challenge, review):
+    """notice_days 0: the notice has no fixed end and the admin may finalize at once (a challenge
+    with a running notice period cannot be finalized before it ends). An objection was lodged and
+    dismissed first, then the winner is awarded and its project enters the library."""
+    _seed_notice(admin, challenge, review)
+    objection = notice_ops.pending_objections(challenge)[0]
+    notice_ops.resolve_objection(admin, objection, decision="dismissed", note=review["dismiss"])
+    notice_ops.finalize(admin, challenge)
+
+
+REVIEW_STATES = {"evaluating": _seed_evaluating, "racing": _seed_racing, "notice": _seed_notice,
+                 "awarded": _seed_awarded}

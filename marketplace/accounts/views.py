@@ -18,8 +18,8 @@ from marketplace.accounts.forms import (
 from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
 from marketplace.accounts.throttle import login_throttle
 from marketplace.audit.operations import record
-from marketplace.core.errors import DomainError, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.forms import EmptyForm, commit_operation
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require_role
 from marketplace.extensions import db
@@ -73,16 +73,11 @@ def signup():
         return redirect(home_for(current_user))
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
-            user = ops.sign_up_provider(
-                organisation_name=form.organisation_name.data, credit_code=form.credit_code.data,
-                contact_name=form.contact_name.data, email=form.email.data,
-                password=form.password.data, phone=form.phone.data)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-        else:
+        ok, user = commit_operation(form, lambda: ops.sign_up_provider(
+            organisation_name=form.organisation_name.data, credit_code=form.credit_code.data,
+            contact_name=form.contact_name.data, email=form.email.data,
+            password=form.password.data, phone=form.phone.data))
+        if ok:
             login_user(user)
             flash("注册成功。下一步：申请加入数字化转型伙伴服务商清单。", "success")
             return redirect(url_for("providers.apply"))
@@ -94,14 +89,10 @@ def signup():
 def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            ops.change_password(current_user, current_user, current_password=form.current_password.data,
-                                new_password=form.new_password.data)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-        else:
+        ok, _ = commit_operation(form, lambda: ops.change_password(
+            current_user, current_user, current_password=form.current_password.data,
+            new_password=form.new_password.data))
+        if ok:
             flash("密码已修改", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form)
@@ -134,15 +125,10 @@ def admin_new_organisation():
     require_role("admin")
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            org = ops.create_organisation(
-                current_user, name=form.name.data, kind=form.kind.data, credit_code=form.credit_code.data,
-                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-        else:
+        ok, org = commit_operation(form, lambda: ops.create_organisation(
+            current_user, name=form.name.data, kind=form.kind.data, credit_code=form.credit_code.data,
+            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data))
+        if ok:
             flash(f"已创建单位：{org.name}", "success")
             return redirect(url_for("accounts.admin_organisations"))
     return _organisation_form_page(form)
@@ -155,14 +141,10 @@ def admin_edit_organisation(org_id):
     org = get_or_404(Organisation, org_id)
     form = OrganisationEditForm(obj=org)
     if form.validate_on_submit():
-        try:
-            ops.update_organisation(current_user, org, name=form.name.data, credit_code=form.credit_code.data,
-                                    contact_name=form.contact_name.data, contact_phone=form.contact_phone.data)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-        else:
+        ok, _ = commit_operation(form, lambda: ops.update_organisation(
+            current_user, org, name=form.name.data, credit_code=form.credit_code.data,
+            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data))
+        if ok:
             flash("单位信息已保存", "success")
             return redirect(url_for("accounts.admin_organisations"))
     users = db.session.scalars(sa.select(User).where(User.organisation_id == org.id).order_by(User.id)).all()
@@ -210,15 +192,10 @@ def admin_new_user():
     form = UserForm()
     org_choices = _organisation_choices()
     if form.validate_on_submit():
-        try:
-            user = ops.create_user(current_user, email=form.email.data, password=form.password.data,
-                                   name=form.name.data, role=form.role.data,
-                                   organisation=_org_from_id(form.organisation_id.data))
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-        else:
+        ok, user = commit_operation(form, lambda: ops.create_user(
+            current_user, email=form.email.data, password=form.password.data, name=form.name.data,
+            role=form.role.data, organisation=_org_from_id(form.organisation_id.data)))
+        if ok:
             flash(f"已创建用户：{user.email}", "success")
             return redirect(url_for("accounts.admin_users"))
     return render_template("accounts/admin_user_form.html", form=form, org_choices=org_choices, user=None)
@@ -233,17 +210,15 @@ def admin_edit_user(user_id):
     if request.method == "GET":
         form.role.data = user.role.value
     if form.validate_on_submit():
-        try:
-            ops.update_user(current_user, user, name=form.name.data, role=form.role.data,
-                            organisation=_org_from_id(form.organisation_id.data))
-            db.session.commit()
-        except DomainError as exc:
+        try:  # refusing to change one's own role is shown on the form, not as an error page
+            ok, _ = commit_operation(form, lambda: ops.update_user(
+                current_user, user, name=form.name.data, role=form.role.data,
+                organisation=_org_from_id(form.organisation_id.data)))
+        except Conflict as exc:
             db.session.rollback()
-            if isinstance(exc, ValidationFailed):
-                apply_field_errors(form, exc)
-            else:
-                flash(exc.message, "danger")
-        else:
+            flash(exc.message, "danger")
+            ok = False
+        if ok:
             flash("用户信息已保存", "success")
             return redirect(url_for("accounts.admin_users"))
     return render_template("accounts/admin_user_form.html", form=form, org_choices=_organisation_choices(),

@@ -144,3 +144,21 @@ def apply_field_errors(form, exc: ValidationFailed):
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
             placed = True
     return placed
+
+
+def commit_operation(form, operation):
+    """Run one operation for a validated form and commit it.
+
+    Field errors the operation raises (ValidationFailed) roll the transaction back and are shown
+    at the form's fields. Returns (ok, the operation's result).
+    """
+    from marketplace.extensions import db
+
+    try:
+        result = operation()
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_field_errors(form, exc)
+        return False, None
+    return True, result

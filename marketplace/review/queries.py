@@ -82,7 +82,7 @@ def results_rows(round_):
             "score": None if e.score_centi is None else f"{e.score_centi / 100:.2f}", "rank": e.rank,
             "advanced": e.advanced, "flags": d.get("flags", []), "evaluator_totals": d.get("evaluator_totals", {}),
             "spread": d.get("spread"), "conflicts": d.get("conflicts", []), "method": d.get("method"),
-            "tie_break": d.get("tie_break"),
+            "tie_break": d.get("tie_break"), "deviating_evaluators": d.get("deviating_evaluators", []),
         })
     return rows
 

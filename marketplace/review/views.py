@@ -252,7 +252,9 @@ def _results_round(round_id):
     round_ = ops.get_round(round_id)
     if not can_view_challenge(current_user, round_.challenge):
         raise NotFound()
-    require(permissions.is_admin(current_user) or permissions.is_department_of(current_user, round_.challenge))
+    # 404 as in the API: another department, a provider or an evaluator learns nothing of the results.
+    require(permissions.is_admin(current_user) or permissions.is_department_of(current_user, round_.challenge),
+            hide=True)
     if round_.status != RoundStatus.closed:
         flash("本轮评审尚未结束，结果在结束后生成", "info")
         return round_, None
@@ -275,7 +277,8 @@ def _export_rows(round_, rows):
     panel = {m.evaluator_id: m.evaluator.name for m in ops.members(round_)}
     for r in rows:
         yield [r["rank"], r["label"], r["provider_name"], r["score"], "是" if r["advanced"] else "否", r["spread"],
-               "；".join(r["flags"]), "、".join(panel.get(i, str(i)) for i in r["conflicts"]),
+               "；".join(f"评分偏离：{panel.get(i, i)}" for i in r["deviating_evaluators"]),
+               "、".join(panel.get(i, str(i)) for i in r["conflicts"]),
                "；".join(f"{panel.get(int(k), k)}：{v}" for k, v in r["evaluator_totals"].items())]
 
 

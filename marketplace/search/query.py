@@ -133,6 +133,8 @@ def _clauses(words):
 
 
 def _match_set(searcher, cache, clauses):
+    """Docnums matching every query word: the word itself, or (only where the index has no
+    such word) all of its sub-words."""
     result = None
     for alts in clauses:
         docs = frozenset()
@@ -141,7 +143,9 @@ def _match_set(searcher, cache, clauses):
             for term in alt:
                 t = _term_docs(searcher, cache, "content", term)
                 alt_docs = t if alt_docs is None else alt_docs & t
-            docs = docs | alt_docs
+            docs = alt_docs or frozenset()
+            if docs:
+                break
         result = docs if result is None else result & docs
         if not result:
             break

@@ -56,8 +56,16 @@ def _lengths(searcher, cache, fieldname):
     return cache[key]
 
 
-def _postings(matcher):
-    """(docnum, weight) of a leaf matcher, block by block."""
+def _norms(searcher, cache, fieldname, leaf_index, k1b, k1bavg):
+    """BM25's length normalisation K1·((1−B) + B·len/avg) per local docnum of one leaf."""
+    key = ("norms", fieldname, leaf_index)
+    if key not in cache:
+        cache[key] = [k1b + k1bavg * fl for fl in _lengths(searcher, cache, fieldname)[leaf_index]]
+    return cache[key]
+
+
+def _blocks(matcher):
+    """(docnums, term frequencies) of a leaf matcher, one posting block at a time."""
     deleted = frozenset()
     if isinstance(matcher, FilterMatcher) and matcher._exclude:  # a segment with deletions
         deleted = matcher._ids
@@ -66,16 +74,20 @@ def _postings(matcher):
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
-            ids, weights = matcher._ids, matcher._weights
-            for i in range(matcher._i, matcher._blocklength):
-                if ids[i] not in deleted:
-                    yield ids[i], weights[i]
+            ids, tfs = list(matcher._ids[matcher._i:]), list(matcher._weights[matcher._i:])
+            if deleted:
+                keep = [i for i, d in enumerate(ids) if d not in deleted]
+                ids, tfs = [ids[i] for i in keep], [tfs[i] for i in keep]
+            yield ids, tfs
             matcher._next_block()
-    else:
+    else:  # another codec: the public, slower way
+        ids, tfs = [], []
         while matcher.is_active():
             if matcher.id() not in deleted:
-                yield matcher.id(), matcher.weight()
+                ids.append(matcher.id())
+                tfs.append(matcher.weight())
             matcher.next()
+        yield ids, tfs
 
 
 def term_scores(searcher, cache, fieldname, text):
@@ -92,20 +104,22 @@ def term_scores(searcher, cache, fieldname, text):
         avg = searcher.avg_field_length(fieldname) or 1.0
         k1b = K1 * (1 - B)
         k1bavg = K1 * B / avg
-        lengths = _lengths(searcher, cache, fieldname)
+        k1 = K1 + 1
         for index, (leaf, offset) in enumerate(reader.leaf_readers()):
             if (fieldname, text) not in leaf:
                 continue
-            local = lengths[index]
-            for docnum, tf in _postings(leaf.postings(fieldname, text)):
-                scores[docnum + offset] = idf * tf * (K1 + 1) / (tf + k1b + k1bavg * local[docnum])
+            norm = _norms(searcher, cache, fieldname, index, k1b, k1bavg)
+            for ids, tfs in _blocks(leaf.postings(fieldname, text)):
+                scores.update(zip([d + offset for d in ids],
+                                  [idf * tf * k1 / (tf + norm[d]) for d, tf in zip(ids, tfs, strict=True)],
+                                  strict=True))
     store[key] = scores
     return scores
 
 
 def word_scores(searcher, cache, alternatives):
-    """{docnum: score} of one query word: the best of its alternatives (the word itself, or all
-    of its sub-words), each scored in content plus TITLE_WEIGHT × title."""
+    """{docnum: score} of one query word, in content plus TITLE_WEIGHT × title. The sub-words
+    stand in for the word only where the index does not have the word itself."""
     store = _lru(cache, "clauses", CACHE_CLAUSES)
     key = tuple(tuple(alt) for alt in alternatives)
     if key in store:
@@ -124,30 +138,22 @@ def word_scores(searcher, cache, alternatives):
                 alt_scores = scores
             else:
                 alt_scores = {d: s + scores[d] for d, s in alt_scores.items() if d in scores}
-        for docnum, s in (alt_scores or {}).items():
-            if s > best.get(docnum, -1.0):
-                best[docnum] = s
-    ordered = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-    store[key] = (best, ordered)
-    return store[key]
+        best = alt_scores or {}
+        if best:
+            break
+    store[key] = best
+    return best
 
 
 def top(searcher, cache, clauses, allowed, limit):
     """The best `limit` docnums of `allowed` (a set of matching docnums) for the query words."""
     if not allowed or limit <= 0:
         return []
-    per_word = [word_scores(searcher, cache, alts) for alts in clauses]
-    if len(per_word) == 1:
-        out = []
-        for docnum, _score in per_word[0][1]:
-            if docnum in allowed:
-                out.append(docnum)
-                if len(out) == limit:
-                    break
-        return out
-    maps = [scores for scores, _ in per_word]
+    maps = [word_scores(searcher, cache, alts) for alts in clauses]
+    if len(maps) == 1:
+        return heapq.nlargest(limit, allowed, key=maps[0].__getitem__)
 
     def total(docnum):
         return sum(m.get(docnum, 0.0) for m in maps)
 
-    return heapq.nlargest(limit, allowed, key=lambda d: (total(d), -d))
+    return heapq.nlargest(limit, allowed, key=total)

@@ -15,7 +15,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from marketplace.audit.models import AuditEvent
 from marketplace.challenges import operations as challenge_ops
@@ -26,7 +25,7 @@ from marketplace.extensions import db as _db
 from marketplace.notifications.models import Notification
 from marketplace.submissions import operations as submission_ops
 from tests import factories
-from tests.conftest import login
+from tests.conftest import login, make_client
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ISO_0800 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")
@@ -50,28 +49,7 @@ def assert_error(response, status, field=None):
     return error
 
 
-# --- clients: every request in its own application context, as in production -------------------
-
-class FreshContextClient(FlaskClient):
-    """Without this, the one app context the root conftest keeps pushed would be shared by every
-    request (and its cached login user and session). The test's session is expired after each
-    request so that it reads what the request committed."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        _db.session.expire_all()
-        return response
-
-
-def make_client(app):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(app):
-    return make_client(app)
-
+# --- clients (tests/conftest.py gives each request its own application context) -------------------
 
 @pytest.fixture
 def browser(app):

@@ -4,6 +4,7 @@ starts. The challenge with its entries and evaluators comes from tests/review's 
 
 import html
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -125,7 +126,7 @@ class Flow:
         criteria = {c.id: c for c in self.criteria(round_id)}
         data = {"action": action}
         for sid, cid in keys:
-            data[f"p-{sid}-{cid}"] = str(points(int(sid), criteria[int(cid)]))
+            data[f"p-{sid}-{cid}"] = str(Decimal(points(int(sid), criteria[int(cid)])).quantize(Decimal("0.01"), ROUND_HALF_UP))
             data[f"c-{sid}-{cid}"] = comment
         response = submit(client, f"/review/rounds/{round_id}/sheet", data, page_url=f"/review/rounds/{round_id}")
         expected = "评分表已提交并锁定" if action == "submit" else "草稿已保存"
