@@ -702,9 +702,11 @@ def _seed_challenge(admin, spec):
 
 # --- evaluation: panels, declarations, sheets, the race, the notice and the award ----------------
 
-# Each evaluator marks a little above or below the entry's level, differently per criterion, as
-# real panels do; points are on the criterion's own scale, in half points.
+# Each evaluator marks a little above or below the entry's level — some are stricter than others,
+# and each differs per criterion — as real panels do; points are on the criterion's own scale, in
+# half points.
 EVALUATOR_LEAN = [Decimal("0"), Decimal("0.5"), Decimal("-0.5"), Decimal("1.0"), Decimal("-1.0")]
+EVALUATOR_STRICTNESS = [Decimal("0"), Decimal("-0.5"), Decimal("0.5"), Decimal("-1.0"), Decimal("0.5")]
 
 
 def _provider(slug):
@@ -722,6 +724,7 @@ def _sheet(round_, member_index, entries, review, only=None):
                 continue
             level = Decimal(str(review["marks"][slug][c_index]))
             level += EVALUATOR_LEAN[(member_index + c_index) % len(EVALUATOR_LEAN)]
+            level += EVALUATOR_STRICTNESS[member_index % len(EVALUATOR_STRICTNESS)]
             low = review.get("low")
             if low and low[0] == member_index and low[1] == c_index:
                 level = Decimal(low[2])

@@ -1,5 +1,6 @@
 import csv
 import io
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -304,7 +305,11 @@ def export(round_id, fmt):
     sheet.title = "评审结果"
     sheet.append(EXPORT_HEADERS)
     for row in _export_rows(round_, rows):
+        # Score and spread as numbers, so that the spreadsheet sorts and sums them (100 after 55).
+        row[3], row[5] = (None if v is None else Decimal(v) for v in (row[3], row[5]))
         sheet.append(row)
+        for column in (4, 6):
+            sheet.cell(row=sheet.max_row, column=column).number_format = "0.00"
     out = io.BytesIO()
     workbook.save(out)
     return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -146,7 +146,7 @@ class SearchIndex:
             raise
         except Exception as exc:  # missing, empty, corrupt: the database has everything
             log.warning("search index %s unusable (%s); rebuilding from the database", self.path, exc)
-            return self.rebuild(fresh=True)
+            return self.rebuild(fresh=True, unless_usable=True)
         self._ix = ix
         return ix
 
@@ -327,13 +327,30 @@ class SearchIndex:
             return recent - 1
         return session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
 
-    def rebuild(self, fresh=False):
+    def _usable(self):
+        """The directory holds a current index (another process may just have rebuilt it)."""
+        try:
+            ix = whoosh_index.open_dir(self.path)
+        except Exception:
+            return None
+        state = self._ix_state(ix)
+        if state.schema == SCHEMA_VERSION and state.dict_hash == analysis.dictionary_hash():
+            return ix
+        ix.close()
+        return None
+
+    def rebuild(self, fresh=False, unless_usable=False):
         """Rebuild every document from the database (`flask search reindex`, a lost or corrupt
         directory, a changed dictionary). Other processes keep searching the old documents
         until the new ones are committed."""
         analysis.configure(self.cache_dir)
         with self._lock, self._rebuild_lock():
             self.reset()
+            if unless_usable:
+                ix = self._usable()
+                if ix is not None:
+                    self._ix = ix
+                    return ix
             ix = None
             if not fresh:
                 try:

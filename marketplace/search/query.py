@@ -83,17 +83,25 @@ def _term_docs(searcher, cache, fieldname, text):
 
 
 def _facet_sets(searcher, cache):
+    """{facet: {value: docnums}} for this searcher, built from per-segment sets (kept across
+    refreshes) shifted to top-level docnums, without deleted documents."""
     sets = cache.get("facets")
     if sets is None:
         reader = searcher.reader()
+        deleted = ranking.deleted_docs(searcher, cache)
         sets = {}
         for name in (*FACETS, "expires"):
             values = {}
-            for value in reader.field_terms(name) if name in reader.schema else ():
-                if value == "__meta__":
+            for leaf, offset in reader.leaf_readers():
+                if name not in leaf.schema:
                     continue
-                values[value] = frozenset(reader.postings(name, value).all_ids())
-            sets[name] = values
+                for value, docs in ranking.per_segment(leaf, ("facet", name), lambda leaf=leaf, name=name: {
+                    v: ranking.raw_ids(leaf, name, v) for v in leaf.field_terms(name) if v != "__meta__"
+                }).items():
+                    shifted = docs if offset == 0 else frozenset(d + offset for d in docs)
+                    values[value] = values[value] | shifted if value in values else shifted
+            sets[name] = {v: (d - deleted if deleted else d) for v, d in values.items()}
+            sets[name] = {v: d for v, d in sets[name].items() if d}
         cache["facets"] = sets
     return sets
 
@@ -255,6 +263,11 @@ def search(q, *, page=1, per_page=10, catch_up=True, **filters):
         # A directory removed or damaged under a running process: reopen (rebuilding if needed).
         log.warning("search failed on the open index; reopening", exc_info=True)
         index.reset()
+    try:
+        return _run(index, result, words, filters)
+    except Exception:
+        log.warning("search failed on the reopened index; rebuilding it", exc_info=True)
+        index.rebuild(fresh=True)
         return _run(index, result, words, filters)
 
 

@@ -35,25 +35,72 @@ def _lru(cache, name, size):
     return store
 
 
+# Segments never change once written (deletions are kept apart), so what is read from one is
+# kept across searcher refreshes, keyed by its id: after a small write only the new small
+# segment is read again, not the big one.
+_SEGMENT_CACHE: OrderedDict = OrderedDict()
+SEGMENT_CACHE_ENTRIES = 256
+
+
+def segment_key(leaf):
+    segment = getattr(leaf, "segment", None)
+    return segment().segment_id() if callable(segment) else None
+
+
+def per_segment(leaf, what, compute):
+    key = segment_key(leaf)
+    if key is None:
+        return compute()
+    key = (key, what)
+    if key in _SEGMENT_CACHE:
+        _SEGMENT_CACHE.move_to_end(key)
+        return _SEGMENT_CACHE[key]
+    value = _SEGMENT_CACHE[key] = compute()
+    while len(_SEGMENT_CACHE) > SEGMENT_CACHE_ENTRIES:
+        _SEGMENT_CACHE.popitem(last=False)
+    return value
+
+
+def raw_ids(leaf, fieldname, text):
+    """Docnums of a term in one segment, deleted ones included (the caller removes those)."""
+    if (fieldname, text) not in leaf:
+        return frozenset()
+    matcher = leaf.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        matcher = matcher.child
+    return frozenset(matcher.all_ids())
+
+
+def deleted_docs(searcher, cache):
+    """Deleted top-level docnums of this searcher."""
+    if "deleted" not in cache:
+        out = set()
+        for leaf, offset in searcher.reader().leaf_readers():
+            if leaf.has_deletions():
+                out.update(d + offset for d in leaf.deleted_docs())
+        cache["deleted"] = frozenset(out)
+    return cache["deleted"]
+
+
 def _lengths(searcher, cache, fieldname):
     """Per leaf reader: a list of field lengths by local docnum."""
     key = ("lengths", fieldname)
     if key not in cache:
-        out = []
-        for leaf, _offset in searcher.reader().leaf_readers():
-            count = leaf.doc_count_all()
-            column = None
-            perdoc = getattr(leaf, "_perdoc", None)
-            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-                from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if column is not None:
-                out.append([_LENGTH[b] for b in column])
-            else:  # another codec: the slow, public way
-                out.append([leaf.doc_field_length(d, fieldname, 1) for d in range(count)])
-        cache[key] = out
+        cache[key] = [per_segment(leaf, ("lengths", fieldname), lambda leaf=leaf: _leaf_lengths(leaf, fieldname))
+                      for leaf, _offset in searcher.reader().leaf_readers()]
     return cache[key]
+
+
+def _leaf_lengths(leaf, fieldname):
+    column = None
+    perdoc = getattr(leaf, "_perdoc", None)
+    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is not None:
+        return [_LENGTH[b] for b in column]
+    return [leaf.doc_field_length(d, fieldname, 1) for d in range(leaf.doc_count_all())]  # another codec
 
 
 def _norms(searcher, cache, fieldname, leaf_index, k1b, k1bavg):

@@ -6,6 +6,7 @@ import io
 import re
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -209,7 +210,10 @@ def test_results_exports_csv_with_bom_and_xlsx(world, flow):
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[0] == rows[0] and len(cells) == 1 + len(w.submissions)
     xlsx_first = next(r for r in cells[1:] if r[2] == w.providers[0][0].name)
-    assert xlsx_first[0] == 1 and xlsx_first[3] == "70.00" and xlsx_first[4] == "是"
+    # Scores are numbers in the spreadsheet (it sorts and sums them), shown with two decimals.
+    assert xlsx_first[0] == 1 and xlsx_first[3] == 70 and xlsx_first[4] == "是"
+    assert xlsx_first[5] == pytest.approx(8.16)
+    assert next(row for row in sheet.iter_rows(min_row=2) if row[2].value == w.providers[0][0].name)[3].number_format == "0.00"
     assert xlsx_first[7] == w.evaluators[0].name
 
 
@@ -227,3 +231,36 @@ def test_results_pages_for_the_department_and_others(world, flow, browser, creat
             response = browser(person).get(f"/rounds/{round_id}/results{suffix}")
             assert response.status_code == 404 and "70.00" not in text(response)
     assert department.get("/rounds/999999/results").status_code == 404
+
+
+def test_the_expert_pool_page_and_chinese_messages_for_odd_input(world, flow):
+    w = world(n_evaluators=3)
+    f = flow(w)
+    round_id = w.rounds[0].id
+    body = page(f.admin, "/admin/experts")
+    evaluator = w.evaluators[0]
+    assert evaluator.name in body and f'for="exp-{evaluator.id}-1"' in body
+    saved = submit(f.admin, "/admin/experts", {"user_id": str(evaluator.id), "domains": ["医疗", "养老"]},
+                   page_url="/admin/experts")
+    assert ("success", f"已更新 {evaluator.name} 的专业领域") in alerts(text(saved))
+    assert sorted(db.session.scalars(sa.select(EvaluatorDomain.domain).where(EvaluatorDomain.user_id == evaluator.id))) \
+        == ["养老", "医疗"]
+    assert audit("user.expert_domains")
+    # Hand-made input: every message is Chinese, nothing changes.
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for data in ({f"r{round_id}-evaluator_ids": [str(w.department.id)]},
+                 {f"r{round_id}-evaluator_ids": ["abc"]}):
+        response = submit(f.admin, f"/admin/rounds/{round_id}/panel", data, page_url=f.manage_url)
+        messages = [m for c, m in alerts(text(response)) if c == "danger"]
+        assert messages and all(cjk.search(m) and not re.search(r"[A-Za-z]{3,}", m) for m in messages), messages
+    for data in ({f"d{round_id}-size": "0"}, {f"d{round_id}-size": "3", f"d{round_id}-seed": "-5"},
+                 {f"d{round_id}-size": ""}):
+        response = submit(f.admin, f"/admin/rounds/{round_id}/draw", data, page_url=f.manage_url)
+        messages = [m for c, m in alerts(text(response)) if c == "danger"]
+        assert messages and all(cjk.search(m) and not re.search(r"[A-Za-z]{3,}", m) for m in messages), messages
+    assert _panel_ids(round_id) == []
+    missing = submit(f.admin, f"/admin/rounds/{round_id}/sheets/{evaluator.id}/return", {"reason": "x"},
+                     page_url=f.manage_url, follow=False)
+    assert missing.status_code == 409 and cjk.search(visible(text(missing)))  # the round is not open
+    assert f.admin.get("/admin/challenges/999999/evaluation").status_code == 404
+    assert submit(f.admin, "/admin/rounds/999999/open", page_url=f.manage_url, follow=False).status_code == 404

@@ -199,7 +199,7 @@ def test_posts_without_csrf_are_refused_with_400(world, flow, browser):
     f.open(round_id)
     for url, data in ((f"/admin/rounds/{round_id}/close", {}),
                       (f"/admin/rounds/{round_id}/sheets/{w.evaluators[0].id}/return", {"reason": "x"}),
-                      (f"/admin/experts", {"user_id": str(w.evaluators[0].id), "domains": ["养老"]})):
+                      ("/admin/experts", {"user_id": str(w.evaluators[0].id), "domains": ["养老"]})):
         assert f.admin.post(url, data=data).status_code == 400, url
     for url, data in ((f"/review/rounds/{round_id}/declaration", {}),
                       (f"/review/rounds/{round_id}/sheet", {"action": "save"})):

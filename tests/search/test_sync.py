@@ -143,3 +143,14 @@ def test_cancel_then_reindex_keeps_it_out(publish, dept, app):
     db.session.commit()
     app.test_cli_runner().invoke(args=["search", "reindex"])
     assert search("养老").total == 0
+
+
+def test_damaged_segment_is_rebuilt(publish, index, index_dir):
+    """The table of contents opens but a segment file is garbage: rebuilt, not a 500."""
+    challenge = publish(title="城市运行体征监测")
+    assert search("体征监测").total == 1
+    index.reset()
+    for path in index_dir.iterdir():
+        if path.suffix in (".pst", ".trm", ".col"):
+            path.write_bytes(b"\x00garbage")
+    assert keys(search("体征监测")) == [("challenge", challenge.id)]
