@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, apply_field_errors
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import require, require_role
@@ -144,6 +144,13 @@ def _run_form(project, form, name, fn, success, anchor):
             if not apply_field_errors(form, exc):
                 form.form_errors.append(exc.message)
             flash("；".join(exc.fields.values()) or exc.message, "danger")
+        except Conflict as exc:
+            # e.g. a gate whose documents are missing: answer 409 but on the project page,
+            # with the upload form at hand, rather than on a bare error page.
+            db.session.rollback()
+            flash(exc.message, "danger")
+            db.session.refresh(project)
+            return _detail(project, 409, **{name: form})
     elif form.errors:
         flash(_form_errors_text(form), "danger")
     else:

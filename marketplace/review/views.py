@@ -10,7 +10,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
 from marketplace.challenges.states import RoundStatus
-from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.extensions import db
@@ -89,12 +89,13 @@ def save(round_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     submit = request.form.get("action") == "submit"
+    typed = _scores_from_form(round_, member)
     try:
-        ops.save_sheet(current_user, round_, _scores_from_form(round_, member))
+        ops.save_sheet(current_user, round_, typed)
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _sheet_errors(round_id, exc)
+        return _sheet_retype(round_, member, typed, exc)
     if submit:
         # Saving and submitting are two steps, each atomic: a sheet that cannot be submitted
         # yet (a missing comment) keeps the scores just typed as a saved draft.
@@ -106,6 +107,24 @@ def save(round_id):
             return _sheet_errors(round_id, exc, saved=True)
     flash("评分表已提交并锁定" if submit else "草稿已保存", "success")
     return redirect(url_for("review.sheet", round_id=round_id))
+
+
+def _sheet_retype(round_, member, typed, exc):
+    """Nothing was saved: show the sheet again with what the evaluator typed (not the last
+    saved draft) and the bad fields marked, so that one wrong score does not wipe the rest."""
+    messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
+    flash("未保存：" + "；".join(messages[:8]) + ("……" if len(messages) > 8 else ""), "danger")
+    bad = set()
+    for key in exc.fields:
+        parts = key.split(".")
+        if len(parts) >= 2 and parts[0] == "scores" and parts[1].isdigit() and int(parts[1]) < len(typed):
+            row = typed[int(parts[1])]
+            bad.add((row["submission_id"], row["criterion_id"]))
+    entries = ops.entries_for(member)
+    return render_template(
+        "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
+        entries=entries, scores=ops.sheet_scores(member), totals={},
+        typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad), 422
 
 
 def _sheet_errors(round_id, exc, saved=False):
@@ -198,13 +217,20 @@ def transition(round_id, action):
     round_ = _admin_round(round_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if action == "open":
-        ops.open_round(current_user, round_)
-        message = "本轮评审已开启，已通知专家"
-    else:
-        ops.close_round(current_user, round_)
-        message = "本轮评审已结束，结果已生成"
-    db.session.commit()
+    try:
+        if action == "open":
+            ops.open_round(current_user, round_)
+            message = "本轮评审已开启，已通知专家"
+        else:
+            ops.close_round(current_user, round_)
+            message = "本轮评审已结束，结果已生成"
+        db.session.commit()
+    except Conflict as exc:
+        # e.g. the panel is too small or the previous round is still open: say so on the page
+        # the admin came from, where they can fix it, instead of a bare error page.
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _back(round_)
     flash(message, "success")
     if action == "close":
         return redirect(url_for("review.results", round_id=round_id))

@@ -174,10 +174,10 @@ class SearchIndex:
             elif not self._searcher.up_to_date():
                 # Not Searcher.refresh(): it reuses segment readers by segment id and so keeps
                 # showing documents deleted from an unchanged segment (whoosh 2.7.x).
-                old, self._searcher = self._searcher, ix.searcher()
+                # The old one is not closed here: another thread may still be reading it; its
+                # files close when it is garbage-collected.
+                self._searcher = ix.searcher()
                 self.cache = {}
-                with suppress(Exception):
-                    old.close()
             return self._searcher
 
     def state(self):

@@ -44,7 +44,8 @@ SEGMENT_CACHE_ENTRIES = 256
 
 def segment_key(leaf):
     segment = getattr(leaf, "segment", None)
-    return segment().segment_id() if callable(segment) else None
+    segment = segment() if callable(segment) else None
+    return segment.segment_id() if segment is not None and hasattr(segment, "segment_id") else None
 
 
 def per_segment(leaf, what, compute):
@@ -77,7 +78,10 @@ def deleted_docs(searcher, cache):
         out = set()
         for leaf, offset in searcher.reader().leaf_readers():
             if leaf.has_deletions():
-                out.update(d + offset for d in leaf.deleted_docs())
+                deleted = getattr(leaf, "deleted_docs_set", None)
+                if deleted is None:  # another reader type: the public, slower way
+                    deleted = set(range(leaf.doc_count_all())) - set(leaf.all_doc_ids())
+                out.update(d + offset for d in deleted)
         cache["deleted"] = frozenset(out)
     return cache["deleted"]
 

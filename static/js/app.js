@@ -51,8 +51,15 @@ document.addEventListener("click", function (event) {
     var cell = document.querySelector('[data-total-for="' + entry + '"]');
     if (cell) cell.textContent = seen ? total.toFixed(2) : "";
   }
+  var entries = {};
   inputs.forEach(function (input) {
+    entries[input.getAttribute("data-entry")] = true;
     input.addEventListener("input", function () { recompute(input.getAttribute("data-entry")); });
+  });
+  // A sheet shown again after an error carries typed (unsaved) values: total them at once.
+  Object.keys(entries).forEach(function (entry) {
+    var cell = document.querySelector('[data-total-for="' + entry + '"]');
+    if (cell && cell.textContent.trim() === "") recompute(entry);
   });
   document.addEventListener("click", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm-submit");

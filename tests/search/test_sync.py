@@ -154,3 +154,16 @@ def test_damaged_segment_is_rebuilt(publish, index, index_dir):
         if path.suffix in (".pst", ".trm", ".col"):
             path.write_bytes(b"\x00garbage")
     assert keys(search("体征监测")) == [("challenge", challenge.id)]
+
+
+def test_updates_leave_deletions_that_search_handles(publish, caplog):
+    """Updating a document deletes its old copy in an older segment; searching such an index
+    must work on the first try (the rebuild fallback would hide a bug)."""
+    challenge = publish(title="公共数据开放平台")
+    for i in range(3):
+        challenge.title = f"公共数据开放平台第{i}版"
+        db.session.commit()
+    with caplog.at_level("WARNING", logger="marketplace.search"):
+        result = search("公共数据")
+    assert keys(result) == [("challenge", challenge.id)] and result.facets["type"][0]["count"] == 1
+    assert not [r for r in caplog.records if "search failed" in r.getMessage()]
