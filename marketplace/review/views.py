@@ -113,7 +113,7 @@ def _sheet_retype(round_, member, typed, exc):
     """Nothing was saved: show the sheet again with what the evaluator typed (not the last
     saved draft) and the bad fields marked, so that one wrong score does not wipe the rest."""
     messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
-    flash("未保存：" + "；".join(messages[:8]) + ("……" if len(messages) > 8 else ""), "danger")
+    flash("；".join(messages[:8]) + ("……" if len(messages) > 8 else ""), "danger")
     bad = set()
     for key in exc.fields:
         parts = key.split(".")
@@ -152,7 +152,10 @@ def _pool():
 @login_required
 def manage(challenge_id):
     require_role("admin")
-    challenge = get_or_404(Challenge, challenge_id)
+    return _manage_page(get_or_404(Challenge, challenge_id))
+
+
+def _manage_page(challenge, status=200):
     from marketplace.notices.operations import current_notice, pending_objections
 
     rounds = []
@@ -166,7 +169,7 @@ def manage(challenge_id):
     return render_template("review/manage.html", challenge=challenge, rounds=rounds, domains=_expert_domains(),
                            participating=ops.participating_provider_ids(challenge), action_form=EmptyForm(),
                            return_form=SheetReturnForm(), notice=current_notice(challenge),
-                           objections=pending_objections(challenge))
+                           objections=pending_objections(challenge)), status
 
 
 def _back(round_):
@@ -226,11 +229,11 @@ def transition(round_id, action):
             message = "本轮评审已结束，结果已生成"
         db.session.commit()
     except Conflict as exc:
-        # e.g. the panel is too small or the previous round is still open: say so on the page
-        # the admin came from, where they can fix it, instead of a bare error page.
+        # e.g. the panel is too small or the previous round is still open: still a 409, but on
+        # the evaluation page itself, where the admin can fix it, rather than a bare error page.
         db.session.rollback()
         flash(exc.message, "danger")
-        return _back(round_)
+        return _manage_page(round_.challenge, 409)
     flash(message, "success")
     if action == "close":
         return redirect(url_for("review.results", round_id=round_id))

@@ -12,6 +12,16 @@ from tests.challenge_pages.conftest import make_challenge
 pytestmark = pytest.mark.e2e
 
 
+def header_search(page: Page):
+    """The header's search box; below the navbar's breakpoint it sits in the collapsed menu."""
+    box = page.get_by_test_id("header-search")
+    toggler = page.get_by_role("button", name="展开导航")
+    if not box.is_visible() and toggler.is_visible():
+        toggler.click()
+    expect(box).to_be_visible()
+    return box
+
+
 @pytest.fixture
 def search_index(app, tmp_path):
     old = app.config["SEARCH_INDEX_DIR"]
@@ -31,7 +41,7 @@ def test_search_from_header_and_open_a_result(new_page, search_index, admin):
 
     page: Page = new_page()
     page.goto("/challenges")
-    box = page.get_by_test_id("header-search")
+    box = header_search(page)
     box.fill("就医")
     box.press("Enter")
     expect(page).to_have_url(re.compile(r"/search\?q="))
@@ -46,8 +56,8 @@ def test_search_from_header_and_open_a_result(new_page, search_index, admin):
     expect(page).to_have_url(re.compile(rf"/challenges/{challenge.id}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("便捷就医服务2.0")
 
-    page.get_by_test_id("header-search").fill("智惠养老")
-    page.get_by_test_id("header-search").press("Enter")
+    header_search(page).fill("智惠养老")
+    header_search(page).press("Enter")
     expect(page.get_by_test_id("search-empty")).to_be_visible()
     page.get_by_test_id("did-you-mean").get_by_role("link").click()
     expect(page.get_by_test_id("search-hit")).to_have_count(1)
