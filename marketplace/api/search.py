@@ -12,7 +12,7 @@ class SearchUnavailable(DomainError):
 
 
 @endpoint("/search", auth=False, tag="搜索", summary="全文搜索公开信息（榜单、服务商名录、解决方案清单）",
-          query={"q": "关键词（中文分词，如 养老、一网通办、5G）", "type": "challenge | provider | solution",
+          query={"q": "关键词（中文分词，如 养老、一网通办、5G）", "type": "challenge | provider | solution | case | notice",
                  "domain": "领域", "status": "状态（如 征集中）", "department": "发榜单位名称", "page": "页码（每页 10 条）"})
 def search_public():
     try:

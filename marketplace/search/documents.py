@@ -2,13 +2,15 @@
 
 A document type says how to load the *public* documents for some ids (an id that is not
 public, or gone, loads as nothing and is removed from the index) and how to list every public
-id for a rebuild. A source says which documents a changed row affects. Adding best-practice
-cases (issue 4) or result notices (issue 5) is one `@document_type` loader plus one `track`
-line for its model; nothing else in the search area changes.
+id for a rebuild. A source says which documents a changed row affects. A new type is one
+`@document_type` loader plus one `track` line for its model; nothing else in the search area
+changes.
 
 Only public data enters the index: published-and-later challenges (not cancelled), listings
-admitted and in validity, active solutions of such providers. Sealed entries, drafts, scores
-and objections have no document type, so they can never be found.
+admitted and in validity, active solutions of such providers, published best-practice cases,
+and result notices while public (公示中 or after the award; a notice withdrawn after an upheld
+objection disappears). Sealed entries, drafts, scores and objections have no document type, so
+they can never be found.
 """
 
 import re
@@ -19,8 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import Organisation
+from marketplace.cases.models import Case
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import PUBLIC_STATES, ChallengeState
+from marketplace.notices.models import Notice
 from marketplace.providers.models import ApplicationDomain, PartnerApplication, Solution
 from marketplace.providers.queries import admitted_condition
 
@@ -180,7 +184,76 @@ def load_solutions(session, ids):
     return out
 
 
+# --- best-practice cases (最佳实践) ------------------------------------------------------------
+
+def _case_ids(session):
+    return session.scalars(sa.select(Case.id).order_by(Case.id)).yield_per(2000)
+
+
+@document_type("case", "最佳实践", "cases.detail", "case_id", _case_ids)
+def load_cases(session, ids):
+    rows = session.scalars(sa.select(Case).where(Case.id.in_(ids))
+                           .options(selectinload(Case.provider), selectinload(Case.department)))
+    out = {}
+    for c in rows:
+        provider = c.provider.name if c.provider else ""
+        body = plain(c.summary, c.outcomes, c.replication)
+        out[c.id] = {
+            "title": c.title,
+            "content": "\n".join([c.title, body, provider, c.department.name, c.domain]),
+            "excerpt": body[:EXCERPT_CHARS],
+            "domain": [c.domain],
+            "status": "最佳实践",
+            "department": c.department.name,
+            "subtitle": " · ".join(part for part in (provider, c.department.name, c.domain) if part),
+        }
+    return out
+
+
+# --- result notices (结果公示), one per challenge: its current, public notice ----------------------
+
+NOTICE_STATES = (ChallengeState.notice, ChallengeState.awarded)
+
+
+def _current_notices(session, challenge_ids=None):
+    query = (sa.select(Notice, Challenge).join(Challenge, Challenge.id == Notice.challenge_id)
+             .where(Notice.withdrawn_at.is_(None), Challenge.state.in_(NOTICE_STATES)))
+    if challenge_ids is not None:
+        query = query.where(Notice.challenge_id.in_(challenge_ids))
+    return session.execute(query.order_by(Notice.id))
+
+
+def _notice_ids(session):
+    return sorted({notice.challenge_id for notice, _ in _current_notices(session)})
+
+
+@document_type("notice", "结果公示", "notices.notice", "challenge_id", _notice_ids)
+def load_notices(session, ids):
+    out = {}
+    for notice, challenge in _current_notices(session, ids):  # later notices overwrite earlier ones
+        winner = next((r for r in notice.ranking if r["submission_id"] == notice.winner_submission_id), None)
+        verb = "挂帅单位" if challenge.state == ChallengeState.awarded else "拟挂帅单位"
+        ranking = "；".join(f"第 {r['rank']} 名 {r['provider_name']} {r['score']} 分" for r in notice.ranking)
+        lead = f"{verb}：{winner['provider_name']}。" if winner else ""
+        out[challenge.id] = {
+            "title": f"{challenge.title} 评审结果{'' if challenge.state == ChallengeState.awarded else '公示'}",
+            "content": "\n".join([challenge.title, lead, ranking, challenge.department.name, challenge.domain]),
+            "excerpt": (lead + ranking)[:EXCERPT_CHARS],
+            "domain": [challenge.domain],
+            "status": challenge.state.label,
+            "department": challenge.department.name,
+            "subtitle": f"{challenge.department.name} · {challenge.domain} · {challenge.state.label}",
+        }
+    return out
+
+
 # --- which rows feed which documents --------------------------------------------------------
+
+@source("challenge")
+def _challenge_docs(session, challenge_id):
+    """A challenge's state decides both its own document and its result notice's."""
+    return [("challenge", challenge_id), ("notice", challenge_id)]
+
 
 @source("organisation")
 def _organisation_docs(session, org_id):
@@ -203,6 +276,8 @@ def _application_docs(session, app_id):
 
 
 track(Challenge, "challenge")
+track(Case, "case")
+track(Notice, "notice", object_id=lambda notice: notice.challenge_id)
 track(Solution, "solution")
 track(PartnerApplication, "partner_application")
 track(ApplicationDomain, "partner_application", object_id=lambda row: row.application_id)

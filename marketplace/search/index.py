@@ -36,7 +36,7 @@ from marketplace.search.models import SearchChange, SearchPrune
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # bump when the fields or the document types change: indexes rebuild themselves
 META_KEY = "__meta__"
 GAP_SECONDS = 300  # longer than any transaction of ours
 BATCH = 500
