@@ -44,7 +44,7 @@ def app(tmp_path_factory):
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade(revision="heads")  # several feature branches may be in flight; a merge revision joins them
+        upgrade()
     return app
 
 
