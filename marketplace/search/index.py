@@ -135,6 +135,9 @@ class SearchIndex:
         analysis.configure(self.cache_dir)
         if self._ix is not None:
             return self._ix
+        if not whoosh_index.exists_in(self.path):  # a new installation: nothing is wrong
+            log.info("creating search index %s from the database", self.path)
+            return self.rebuild(fresh=True, unless_usable=True)
         try:
             ix = whoosh_index.open_dir(self.path)
             state = self._ix_state(ix)
