@@ -2,14 +2,8 @@
 
 from marketplace.accounts.models import Role
 from marketplace.challenges.states import PUBLIC_STATES, ChallengeState
-
-
-def _auth(user):
-    return user is not None and getattr(user, "is_authenticated", False)
-
-
-def is_admin(user):
-    return _auth(user) and user.role == Role.admin
+from marketplace.core.permissions import is_admin
+from marketplace.core.permissions import is_authenticated as _auth
 
 
 def is_owner_department(user, challenge):

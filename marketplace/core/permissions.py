@@ -25,3 +25,13 @@ def get_or_404(model, object_id):
     if obj is None:
         raise NotFound()
     return obj
+
+
+def is_authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_admin(user) -> bool:
+    from marketplace.accounts.models import Role
+
+    return is_authenticated(user) and user.role == Role.admin

@@ -5,15 +5,9 @@ exist (404)."""
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
+from marketplace.core.permissions import is_admin
+from marketplace.core.permissions import is_authenticated as _auth
 from marketplace.extensions import db
-
-
-def _auth(user):
-    return user is not None and getattr(user, "is_authenticated", False)
-
-
-def is_admin(user):
-    return _auth(user) and user.role == Role.admin
 
 
 def is_department(user, project):

@@ -1,10 +1,7 @@
 """Who may do what with provider listings and solutions."""
 
 from marketplace.accounts.models import Role
-
-
-def is_admin(user):
-    return user is not None and user.is_authenticated and user.role == Role.admin
+from marketplace.core.permissions import is_admin
 
 
 def is_member(user, organisation_id):

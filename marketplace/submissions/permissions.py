@@ -6,10 +6,7 @@ their review rounds (the evaluation area adds that rule). Everyone else gets a 4
 
 from marketplace.accounts.models import Role
 from marketplace.challenges.states import AFTER_DEADLINE_STATES
-
-
-def _auth(user):
-    return user is not None and getattr(user, "is_authenticated", False)
+from marketplace.core.permissions import is_authenticated as _auth
 
 
 def is_owner(user, submission):
