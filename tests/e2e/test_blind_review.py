@@ -15,6 +15,7 @@ from marketplace.extensions import db
 from marketplace.review import operations as review_ops
 from marketplace.submissions import operations as submission_ops
 from tests import factories
+from tests.e2e.people import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -56,10 +57,7 @@ def _blind_round_ready():
 def test_evaluator_scores_a_blind_round(new_page):
     evaluator, round_id = _blind_round_ready()
     page: Page = new_page()
-    page.goto("/login")
-    page.get_by_label("邮箱").fill(evaluator.email)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, evaluator.email)
     page.get_by_role("link", name="我的评审").click()
     expect(page.get_by_text("待签署回避声明")).to_be_visible()
     page.get_by_role("link", name="为老服务一键通").click()

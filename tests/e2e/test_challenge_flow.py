@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from marketplace.core.timeutil import now_utc, to_shanghai
 from tests import factories
 from tests.e2e.conftest import RESULTS
-from tests.e2e.test_partner_list import log_in, main_nav
+from tests.e2e.people import log_in, main_nav
 
 pytestmark = pytest.mark.e2e
 

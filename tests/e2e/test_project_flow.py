@@ -11,23 +11,15 @@ from playwright.sync_api import Page, expect
 from marketplace.extensions import db
 from marketplace.projects.models import Project
 from tests import factories
+from tests.e2e.people import log_in, main_nav
 
 pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-def main_nav(page: Page):
-    return page.get_by_role("navigation").filter(has=page.get_by_role("link", name="揭榜挂帅场景平台"))
 
 
-def log_in(page: Page, email, password=factories.PASSWORD):
-    page.goto("/")
-    main_nav(page).get_by_role("link", name="登录", exact=True).click()
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("alert")).to_contain_text("欢迎")
 
 
 def stage(page: Page):
