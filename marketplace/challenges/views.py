@@ -17,7 +17,7 @@ from marketplace.challenges.forms import (
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, CHALLENGE_MACHINE, ChallengeState
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import to_shanghai
@@ -203,7 +203,7 @@ def _reason_action(challenge_id, allowed, operation, success):
     require(allowed(current_user, challenge))
     form = ChallengeReasonForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(errors_text(form), "danger")
         return _redirect_detail(challenge)
     return _run(challenge, lambda: operation(current_user, challenge, reason=form.reason.data), success)
 
@@ -227,7 +227,7 @@ def extend(challenge_id):
     require(permissions.can_manage_challenge(current_user, challenge))
     form = ExtendForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(errors_text(form), "danger")
         return _redirect_detail(challenge)
     return _run(challenge, lambda: ops.extend_deadline(current_user, challenge, deadline=form.deadline.parsed),
                 "截止时间已延长，已通知关注和揭榜的服务商")
@@ -250,7 +250,7 @@ def ask(challenge_id):
     challenge = _visible_challenge(challenge_id)
     form = QuestionForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(errors_text(form), "danger")
         return _redirect_detail(challenge, "clarifications")
     return _run(challenge, lambda: ops.ask_question(current_user, challenge, text=form.text.data),
                 "问题已提交，发榜单位答复后将公开（不显示提问单位）", "clarifications")
@@ -264,7 +264,7 @@ def answer(question_id):
     require(permissions.can_manage_challenge(current_user, challenge), hide=not permissions.can_view_challenge(current_user, challenge))
     form = AnswerForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(errors_text(form), "danger")
         return _redirect_detail(challenge, "clarifications")
     return _run(challenge, lambda: ops.answer_question(current_user, question, text=form.text.data),
                 "答复已发布", "clarifications")
@@ -277,7 +277,7 @@ def attach(challenge_id):
     require(permissions.is_owner_department(current_user, challenge))
     form = UploadForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(errors_text(form), "danger")
         return _redirect_detail(challenge, "attachments")
     return _run(challenge, lambda: ops.attach_document(current_user, challenge, form.file.data),
                 "附件已上传", "attachments")

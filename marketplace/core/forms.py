@@ -162,3 +162,8 @@ def commit_operation(form, operation):
         apply_field_errors(form, exc)
         return False, None
     return True, result
+
+
+def errors_text(form) -> str:
+    """All of a form's messages in one line, for a flash after a POST-only button."""
+    return "；".join(e for errors in form.errors.values() for e in errors if isinstance(e, str))

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm
+from marketplace.core.forms import EmptyForm, errors_text
 from marketplace.core.permissions import get_or_404, require_role
 from marketplace.extensions import db
 from marketplace.notices import bp
@@ -54,7 +54,7 @@ def lodge(challenge_id):
     challenge = _notice_challenge(challenge_id)
     form = ObjectionForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash(errors_text(form), "danger")
     else:
         try:
             ops.lodge_objection(current_user, challenge, reason=form.reason.data)
@@ -73,7 +73,7 @@ def resolve(objection_id):
     objection = get_or_404(Objection, objection_id)
     form = ResolveForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash(errors_text(form), "danger")
     else:
         try:
             ops.resolve_objection(current_user, objection, decision=form.decision.data, note=form.note.data)

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import require, require_role
 from marketplace.core.timeutil import today_shanghai
@@ -35,10 +35,6 @@ def _visible(project_id):
     if project is None or not permissions.can_view_project(current_user, project):
         raise NotFound()
     return project
-
-
-def _form_errors_text(form):
-    return "；".join(e for errors in form.errors.values() for e in errors if isinstance(e, str))
 
 
 # --- list and direct entry ------------------------------------------------------------------
@@ -152,7 +148,7 @@ def _run_form(project, form, name, fn, success, anchor):
             db.session.refresh(project)
             return _detail(project, 409, **{name: form})
     elif form.errors:
-        flash(_form_errors_text(form), "danger")
+        flash(errors_text(form), "danger")
     else:
         abort(400)
     db.session.refresh(project)
@@ -284,7 +280,7 @@ def return_report(report_id):
     require(permissions.can_manage_project(current_user, report.project))
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash(_form_errors_text(form) or "请填写退回理由", "danger")
+        flash(errors_text(form) or "请填写退回理由", "danger")
         return _to_detail(report.project, "milestones")
     ops.return_report(current_user, report, reason=form.reason.data)
     db.session.commit()

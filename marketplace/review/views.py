@@ -11,18 +11,13 @@ from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
 from marketplace.challenges.states import RoundStatus
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm
+from marketplace.core.forms import EmptyForm, errors_text
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.extensions import db
 from marketplace.review import bp, permissions, queries
 from marketplace.review import operations as ops
 from marketplace.review.forms import DeclarationForm, DrawForm, ExpertDomainsForm, PanelForm, SheetReturnForm
 from marketplace.review.models import EvaluatorDomain
-
-
-def _errors(form):
-    return "；".join(e for errors in form.errors.values() for e in errors if isinstance(e, str))
-
 
 # --- evaluator ------------------------------------------------------------------------------
 
@@ -62,7 +57,7 @@ def declare(round_id):
     form = DeclarationForm()
     form.conflict_provider_ids.choices = [(e.submission.provider_id, "") for e in ops.round_entries(round_)]
     if not form.validate_on_submit():
-        flash(_errors(form) or "请重新提交", "danger")
+        flash(errors_text(form) or "请重新提交", "danger")
         return redirect(url_for("review.sheet", round_id=round_id))
     ops.sign_declaration(current_user, round_, conflict_provider_ids=form.conflict_provider_ids.data or [])
     db.session.commit()
@@ -188,7 +183,7 @@ def panel(round_id):
     form = PanelForm(prefix=f"r{round_.id}")
     form.evaluator_ids.choices = [(u.id, u.name) for u in _pool()]
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
+        flash(errors_text(form), "danger")
         return _back(round_)
     try:
         ops.set_panel(current_user, round_, form.evaluator_ids.data)
@@ -206,7 +201,7 @@ def draw(round_id):
     round_ = _admin_round(round_id)
     form = DrawForm(prefix=f"d{round_.id}")
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
+        flash(errors_text(form), "danger")
         return _back(round_)
     _, seed = ops.draw_panel(current_user, round_, size=form.size.data, seed=form.seed.data)
     db.session.commit()
@@ -246,7 +241,7 @@ def return_sheet(round_id, evaluator_id):
     round_ = _admin_round(round_id)
     form = SheetReturnForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
+        flash(errors_text(form), "danger")
         return _back(round_)
     ops.return_sheet(current_user, round_, evaluator_id, reason=form.reason.data)
     db.session.commit()

@@ -5,7 +5,7 @@ from marketplace.challenges import permissions as challenge_permissions
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import AFTER_DEADLINE_STATES
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
@@ -123,7 +123,7 @@ def attach(submission_id):
             db.session.rollback()
             flash("；".join(exc.fields.values()), "danger")
     else:
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(errors_text(form), "danger")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
 
 
