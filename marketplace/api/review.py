@@ -256,13 +256,10 @@ def get_objection(objection_id):
           tag="公示", summary="为异议上传证明材料（提出方，处理前）", success=201)
 def attach_to_objection(objection_id):
     objection = _objection(objection_id)
-    if objection.state.value != "pending":
-        raise Conflict("异议已处理，不能再上传材料")
     form = UploadForm(meta={"csrf": False})
     if not form.validate():
         raise ValidationFailed(fields={"file": "请用 multipart/form-data 上传字段 file"})
-    stored = file_ops.store_upload(api_user(), form.file.data, owner_type="objection", owner_id=objection.id)
-    return file_ops.file_json(stored), 201
+    return file_ops.file_json(notice_ops.attach_to_objection(api_user(), objection, form.file.data)), 201
 
 
 @endpoint("/objections/<int:objection_id>/resolve", ["POST"], roles=["admin"], form=ResolveForm, tag="公示",

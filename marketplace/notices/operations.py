@@ -147,3 +147,16 @@ def finalize(actor, challenge):
     notify(others, "challenge.result", "榜单结果", f"榜单“{challenge.title}”已确认挂帅单位：{winner.provider.name}。",
            link=f"/challenges/{challenge.id}/notice")
     return challenge, project
+
+
+def attach_to_objection(actor, objection, upload):
+    """Evidence for an objection, by its provider while it is pending (checked like every upload)."""
+    from marketplace.files.operations import store_upload
+
+    if getattr(actor, "organisation_id", None) != objection.provider_id:
+        raise NotAllowed("只有提出异议的服务商可以上传证明材料")
+    if objection.state != ObjectionState.pending:
+        raise Conflict("异议已处理，不能再上传材料")
+    stored = store_upload(actor, upload, owner_type="objection", owner_id=objection.id)
+    record(actor, "objection.attach", objection, after={"file": stored.name, "sha256": stored.sha256})
+    return stored

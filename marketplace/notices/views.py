@@ -13,6 +13,7 @@ from marketplace.notices import operations as ops
 from marketplace.notices.models import Notice, Objection
 from marketplace.review.forms import ObjectionForm, ResolveForm
 from marketplace.review.permissions import notice_public
+from marketplace.submissions.forms import UploadForm
 
 
 def _notice_challenge(challenge_id):
@@ -20,6 +21,12 @@ def _notice_challenge(challenge_id):
     if challenge is None or not can_view_challenge(current_user, challenge):
         raise NotFound()
     return challenge
+
+
+def _attachments(*objection_lists):
+    from marketplace.files.operations import live_files
+
+    return {o.id: live_files("objection", o.id) for objections in objection_lists for o in objections}
 
 
 @bp.get("/challenges/<int:challenge_id>/notice")
@@ -44,6 +51,7 @@ def notice(challenge_id):
                            own_objections=own_objections, all_objections=all_objections,
                            can_object=participating and challenge.state.value == "notice" and ops.notice_open(current),
                            objection_form=ObjectionForm(), resolve_form=ResolveForm(), action_form=EmptyForm(),
+                           upload_form=UploadForm(), attachments=_attachments(own_objections, all_objections),
                            withdrawn=history)
 
 
@@ -57,13 +65,36 @@ def lodge(challenge_id):
         flash(errors_text(form), "danger")
     else:
         try:
-            ops.lodge_objection(current_user, challenge, reason=form.reason.data)
+            objection = ops.lodge_objection(current_user, challenge, reason=form.reason.data)
+            if form.file.data:
+                ops.attach_to_objection(current_user, objection, form.file.data)
             db.session.commit()
             flash("异议已提交，平台管理员处理后会通知您", "success")
         except ValidationFailed as exc:
             db.session.rollback()
             flash("；".join(exc.fields.values()), "danger")
     return redirect(url_for("notices.notice", challenge_id=challenge.id))
+
+
+@bp.post("/objections/<int:objection_id>/attachments")
+@login_required
+def attach(objection_id):
+    require_role("provider")
+    objection = get_or_404(Objection, objection_id)
+    if objection.provider_id != current_user.organisation_id:
+        raise NotFound()
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash(errors_text(form), "danger")
+    else:
+        try:
+            stored = ops.attach_to_objection(current_user, objection, form.file.data)
+            db.session.commit()
+            flash(f"证明材料“{stored.name}”已上传", "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash("；".join(exc.fields.values()), "danger")
+    return redirect(url_for("notices.notice", challenge_id=objection.challenge_id))
 
 
 @bp.post("/objections/<int:objection_id>/resolve")

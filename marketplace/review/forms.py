@@ -1,3 +1,4 @@
+from flask_wtf.file import FileField
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -28,6 +29,7 @@ class ExpertDomainsForm(BaseForm):
 
 class ObjectionForm(BaseForm):
     reason = TextAreaField("异议理由", validators=[InputRequired("请填写异议理由"), Length(max=5000, message="不能超过 5000 个字符")])
+    file = FileField("证明材料（可选）")
 
 
 class ResolveForm(BaseForm):

@@ -191,3 +191,37 @@ def test_an_upheld_objection_sends_the_challenge_back_and_reopens_the_last_round
     assert _stage(page(loser, f"/submissions/{w.submissions[2].id}")) == "评审中"
     # Results are not shown while the round is open again.
     assert "尚未结束" in page(f.admin, f"/rounds/{round_id}/results")
+
+
+def test_an_objection_carries_evidence_checked_like_any_upload(world, flow, browser, new_client):
+    import io
+
+    from marketplace.files.models import StoredFile
+
+    w, f, _round_id = _to_notice(world, flow)
+    url = f"/challenges/{w.challenge.id}/notice"
+    loser = browser(w.providers[2][1])
+    evidence = b"%PDF-1.4 scoring sheet photo"
+    # A file that is not what its name says refuses the whole objection: nothing half-written.
+    bad = submit(loser, f"/challenges/{w.challenge.id}/objections",
+                 {"reason": "报价分计算错误", "file": (io.BytesIO(b"MZ\x90\x00"), "证明.pdf")}, page_url=url)
+    assert "不是有效的 PDF 文件" in visible(text(bad))  # flashed on the notice page it returns to
+    assert db.session.scalar(sa.select(sa.func.count(Objection.id))) == 0
+    submit(loser, f"/challenges/{w.challenge.id}/objections",
+           {"reason": "报价分计算错误", "file": (io.BytesIO(evidence), "计分复核.pdf")}, page_url=url)
+    objection = db.session.scalars(sa.select(Objection)).one()
+    stored = db.session.scalars(sa.select(StoredFile).where(StoredFile.owner_type == "objection")).one()
+    assert stored.owner_id == objection.id and stored.name == "计分复核.pdf"
+    # More evidence later, while pending; the admin sees and downloads it; others cannot.
+    submit(loser, f"/objections/{objection.id}/attachments",
+           {"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 16), "截图.png")}, page_url=url)
+    assert db.session.scalar(sa.select(sa.func.count(StoredFile.id)).where(StoredFile.owner_type == "objection")) == 2
+    assert "计分复核.pdf" in page(f.admin, url) and "截图.png" in page(loser, url)
+    assert f.admin.get(f"/files/{stored.id}").data == evidence
+    winner = browser(w.providers[0][1])
+    assert winner.get(f"/files/{stored.id}").status_code == 404
+    assert new_client().get(f"/files/{stored.id}").status_code == 404
+    other = submit(winner, f"/objections/{objection.id}/attachments",
+                   {"file": (io.BytesIO(evidence), "x.pdf")}, page_url=url, follow=False)
+    assert other.status_code == 404
+    assert audit("objection.attach")
