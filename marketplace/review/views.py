@@ -5,6 +5,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from marketplace.accounts.models import Role, User
 from marketplace.challenges.models import Challenge
@@ -42,7 +43,7 @@ def sheet(round_id):
             providers = sorted({(e.submission.provider_id, e.submission.provider.name) for e in entries}, key=lambda p: p[1])
         else:
             providers = [(e.submission.provider_id, e.submission.provider.name) for e in entries]
-        form.conflict_provider_ids.choices = providers
+        form.conflict_provider_ids.choices = [SelectChoice(pid, name) for pid, name in providers]
         return render_template("review/declaration.html", form=form, providers=providers, **context)
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
@@ -55,7 +56,7 @@ def declare(round_id):
     round_ = ops.get_round(round_id)
     ops.require_membership(current_user, round_)
     form = DeclarationForm()
-    form.conflict_provider_ids.choices = [(e.submission.provider_id, "") for e in ops.round_entries(round_)]
+    form.conflict_provider_ids.choices = [SelectChoice(e.submission.provider_id) for e in ops.round_entries(round_)]
     if not form.validate_on_submit():
         flash(errors_text(form) or "请重新提交", "danger")
         return redirect(url_for("review.sheet", round_id=round_id))
@@ -156,7 +157,7 @@ def _manage_page(challenge, status=200):
     rounds = []
     for round_ in challenge.rounds:
         panel_form = PanelForm(prefix=f"r{round_.id}")
-        panel_form.evaluator_ids.choices = [(u.id, u.name) for u in _pool()]
+        panel_form.evaluator_ids.choices = [SelectChoice(u.id, u.name) for u in _pool()]
         panel_form.evaluator_ids.data = [m.evaluator_id for m in ops.members(round_)]
         rounds.append({"round": round_, "progress": queries.progress(round_), "panel_form": panel_form,
                        "draw_form": DrawForm(prefix=f"d{round_.id}", size=round_.min_panel),
@@ -181,7 +182,7 @@ def _admin_round(round_id):
 def panel(round_id):
     round_ = _admin_round(round_id)
     form = PanelForm(prefix=f"r{round_.id}")
-    form.evaluator_ids.choices = [(u.id, u.name) for u in _pool()]
+    form.evaluator_ids.choices = [SelectChoice(u.id, u.name) for u in _pool()]
     if not form.validate_on_submit():
         flash(errors_text(form), "danger")
         return _back(round_)

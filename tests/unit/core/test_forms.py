@@ -1,7 +1,7 @@
 """JSON bodies go through the same WTForms classes as the pages (core.forms)."""
 
 import pytest
-from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, StringField
+from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectChoice, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from marketplace.core.errors import BadRequest, ValidationFailed
@@ -70,7 +70,7 @@ class RoundForm(SubForm):
 class PlanForm(BaseForm):
     title = StringField(validators=[InputRequired("请填写标题")])
     deadline = DateField(validators=[Optional()])
-    domains = MultiCheckboxField(choices=[("养老", "养老"), ("医疗", "医疗")], validators=[Optional()])
+    domains = MultiCheckboxField(choices=[SelectChoice("养老"), SelectChoice("医疗")], validators=[Optional()])
     rounds = FieldList(FormField(RoundForm), min_entries=1)
 
 
