@@ -17,7 +17,7 @@ from marketplace.challenges.forms import (
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, CHALLENGE_MACHINE, ChallengeState
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
+from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import to_shanghai
@@ -167,14 +167,8 @@ def _redirect_detail(challenge, anchor=None):
 
 
 def _run(challenge, fn, success, anchor=None):
-    """Run one operation for a POST button; field errors and conflicts come back as a flash."""
-    try:
-        fn()
-        db.session.commit()
-        flash(success, "success")
-    except ValidationFailed as exc:  # 403/409 go to the error handler's pages
-        db.session.rollback()
-        flash("；".join(exc.fields.values()) if exc.fields else exc.message, "danger")
+    """Run one operation for a POST button and come back to the challenge page."""
+    commit_and_flash(fn, success)
     return _redirect_detail(challenge, anchor)
 
 

@@ -167,3 +167,22 @@ def commit_operation(form, operation):
 def errors_text(form) -> str:
     """All of a form's messages in one line, for a flash after a POST-only button."""
     return "；".join(e for errors in form.errors.values() for e in errors if isinstance(e, str))
+
+
+def commit_and_flash(operation, success):
+    """For a POST-only button: run one operation, commit and flash `success` (a message, or a
+    function of the operation's result). Field errors (ValidationFailed) roll back and are
+    flashed instead; other domain errors (403, 409) go on to the error pages. Returns ok."""
+    from flask import flash
+
+    from marketplace.extensions import db
+
+    try:
+        result = operation()
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("；".join(exc.fields.values()) if exc.fields else exc.message, "danger")
+        return False
+    flash(success(result) if callable(success) else success, "success")
+    return True

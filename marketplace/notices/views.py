@@ -4,8 +4,8 @@ from flask_login import current_user, login_required
 
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin
-from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, errors_text
+from marketplace.core.errors import NotFound
+from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
 from marketplace.core.permissions import get_or_404, require_role
 from marketplace.extensions import db
 from marketplace.notices import bp
@@ -64,15 +64,12 @@ def lodge(challenge_id):
     if not form.validate_on_submit():
         flash(errors_text(form), "danger")
     else:
-        try:
+        def lodge_with_evidence():
             objection = ops.lodge_objection(current_user, challenge, reason=form.reason.data)
             if form.file.data:
                 ops.attach_to_objection(current_user, objection, form.file.data)
-            db.session.commit()
-            flash("异议已提交，平台管理员处理后会通知您", "success")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash("；".join(exc.fields.values()), "danger")
+
+        commit_and_flash(lodge_with_evidence, "异议已提交，平台管理员处理后会通知您")
     return redirect(url_for("notices.notice", challenge_id=challenge.id))
 
 
@@ -87,13 +84,8 @@ def attach(objection_id):
     if not form.validate_on_submit():
         flash(errors_text(form), "danger")
     else:
-        try:
-            stored = ops.attach_to_objection(current_user, objection, form.file.data)
-            db.session.commit()
-            flash(f"证明材料“{stored.name}”已上传", "success")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash("；".join(exc.fields.values()), "danger")
+        commit_and_flash(lambda: ops.attach_to_objection(current_user, objection, form.file.data),
+                         lambda stored: f"证明材料“{stored.name}”已上传")
     return redirect(url_for("notices.notice", challenge_id=objection.challenge_id))
 
 
@@ -106,13 +98,9 @@ def resolve(objection_id):
     if not form.validate_on_submit():
         flash(errors_text(form), "danger")
     else:
-        try:
-            ops.resolve_objection(current_user, objection, decision=form.decision.data, note=form.note.data)
-            db.session.commit()
-            flash(f"异议已处理：{objection.state.label}", "success")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash("；".join(exc.fields.values()), "danger")
+        commit_and_flash(lambda: ops.resolve_objection(current_user, objection, decision=form.decision.data,
+                                                       note=form.note.data),
+                         lambda resolved: f"异议已处理：{resolved.state.label}")
     return redirect(url_for("notices.notice", challenge_id=objection.challenge_id))
 
 

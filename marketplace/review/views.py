@@ -12,7 +12,7 @@ from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
 from marketplace.challenges.states import RoundStatus
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, errors_text
+from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.extensions import db
 from marketplace.review import bp, permissions, queries
@@ -186,13 +186,7 @@ def panel(round_id):
     if not form.validate_on_submit():
         flash(errors_text(form), "danger")
         return _back(round_)
-    try:
-        ops.set_panel(current_user, round_, form.evaluator_ids.data)
-        db.session.commit()
-        flash("专家组已更新", "success")
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash("；".join(exc.fields.values()), "danger")
+    commit_and_flash(lambda: ops.set_panel(current_user, round_, form.evaluator_ids.data), "专家组已更新")
     return _back(round_)
 
 
@@ -261,13 +255,8 @@ def experts():
             raise NotFound()
         user = get_or_404(User, user_id)
         if form.validate_on_submit():
-            try:
-                ops.set_expert_domains(current_user, user, form.domains.data or [])
-                db.session.commit()
-                flash(f"已更新 {user.name} 的专业领域", "success")
-            except ValidationFailed as exc:
-                db.session.rollback()
-                flash("；".join(exc.fields.values()), "danger")
+            commit_and_flash(lambda: ops.set_expert_domains(current_user, user, form.domains.data or []),
+                             f"已更新 {user.name} 的专业领域")
         return redirect(url_for("review.experts"))
     return render_template("review/experts.html", experts=_pool(), domains=_expert_domains(), form=ExpertDomainsForm())
 
