@@ -116,6 +116,7 @@ def set_user_active(actor, user, active: bool):
         raise Conflict("账号已经是启用状态" if active else "账号已经停用")
     user.is_active = active
     if not active:
+        _end_sessions(user)
         _revoke_tokens(user)
     record(actor, "user.activate" if active else "user.deactivate", user,
            before={"is_active": not active}, after={"is_active": active})
@@ -126,8 +127,25 @@ def change_password(actor, user, *, current_password, new_password):
     if not check_password(user.password_hash, current_password):
         raise ValidationFailed(fields={"current_password": "当前密码不正确"})
     user.password_hash = hash_password(new_password)
+    # Whoever knew the old password may hold a session or a token: both end. The view signs
+    # the person who changed it in again, so only their own browser stays signed in.
+    _end_sessions(user)
     _revoke_tokens(user)
     record(actor, "user.change_password", user)
+
+
+def log_out(user):
+    """Logging out ends every web session of the user, on every device: a copy of the session
+    cookie (it is signed, not stored on the server) would otherwise stay valid for good."""
+    _end_sessions(user)
+    record(user, "user.logout", user)
+
+
+def _end_sessions(user):
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.refresh(user, ["session_version"])
 
 
 def sign_up_provider(*, organisation_name, credit_code, contact_name, email, password, phone=None):

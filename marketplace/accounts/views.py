@@ -62,8 +62,11 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            ops.log_out(current_user)
+            db.session.commit()
         logout_user()
-        flash("您已退出登录", "info")
+        flash("您已退出登录（所有设备上的登录均已结束）", "info")
     return redirect(url_for("main.index"))
 
 
@@ -93,7 +96,8 @@ def account():
             current_user, current_user, current_password=form.current_password.data,
             new_password=form.new_password.data))
         if ok:
-            flash("密码已修改", "success")
+            login_user(current_user._get_current_object())  # this browser carries the new session version
+            flash("密码已修改，其他设备上的登录和访问令牌均已失效", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form)
 
