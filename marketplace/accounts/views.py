@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import bp
+from marketplace.accounts import bp, throttle
 from marketplace.accounts import operations as ops
 from marketplace.accounts.forms import (
     ChangePasswordForm,
@@ -16,9 +16,8 @@ from marketplace.accounts.forms import (
     UserForm,
 )
 from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
-from marketplace.accounts.throttle import login_throttle
 from marketplace.audit.operations import record
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.errors import Conflict, TooManyRequests, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_operation
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require_role
@@ -40,22 +39,27 @@ def home_for(user):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_throttle
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
-        user = ops.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append("邮箱或密码不正确，或账号已停用")
+        try:
+            user = throttle.sign_in(form.email.data, form.password.data)
+        except TooManyRequests as exc:
+            form.password.errors.append(exc.message)
+            status, headers = exc.status, exc.headers
         else:
-            record(user, "user.login", user)
-            db.session.commit()
-            login_user(user)
-            flash(f"欢迎，{user.name}", "success")
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
-    return render_template("accounts/login.html", form=form)
+            if user is None:
+                form.password.errors.append("邮箱或密码不正确，或账号已停用")
+            else:
+                record(user, "user.login", user)
+                db.session.commit()
+                login_user(user)
+                flash(f"欢迎，{user.name}", "success")
+                return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
