@@ -19,7 +19,8 @@ import hashlib
 
 from flask import current_app, request
 
-from marketplace.accounts.operations import authenticate, normalise_email
+from marketplace.accounts.emails import InvalidEmail, normalise_email
+from marketplace.accounts.operations import authenticate
 from marketplace.core.errors import TooManyRequests
 from marketplace.extensions import limiter
 
@@ -83,7 +84,10 @@ def check_sign_up():
 def sign_in(email, password):
     """The active user with these credentials or None, after the throttle let the attempt
     through; the page and the token endpoint both sign in here, so they share every counter."""
-    email = normalise_email(email)
+    try:
+        email = normalise_email(email)
+    except InvalidEmail:  # the forms let no such address through; count it as typed
+        email = str(email or "").strip().lower()[:254]
     check_login(email)
     user = authenticate(email, password)
     if user is None:

@@ -79,16 +79,26 @@ def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignUpForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
-        ok, user = commit_operation(form, lambda: ops.sign_up_provider(
-            organisation_name=form.organisation_name.data, credit_code=form.credit_code.data,
-            contact_name=form.contact_name.data, email=form.email.data,
-            password=form.password.data, phone=form.phone.data))
-        if ok:
-            login_user(user)
-            flash("注册成功。下一步：申请加入数字化转型伙伴服务商清单。", "success")
-            return redirect(url_for("providers.apply"))
-    return render_template("accounts/signup.html", form=form)
+        try:
+            throttle.check_sign_up()
+        except TooManyRequests as exc:
+            form.email.errors.append(exc.message)
+            status, headers = exc.status, exc.headers
+        else:
+            ok, _ = commit_operation(form, lambda: ops.sign_up_provider(
+                organisation_name=form.organisation_name.data, credit_code=form.credit_code.data,
+                contact_name=form.contact_name.data, email=form.email.data,
+                password=form.password.data, phone=form.phone.data))
+            if ok:  # the same answer whether or not the email was registered before
+                flash(SIGNED_UP, "success")
+                return redirect(url_for("accounts.login"))
+    return render_template("accounts/signup.html", form=form), status, headers
+
+
+SIGNED_UP = ("注册已提交。若该邮箱此前未注册过，服务商账号已经建立，请用刚才设置的密码登录，然后申请加入伙伴清单；"
+             "若该邮箱已有账号，请直接登录，忘记密码请联系平台管理员。")
 
 
 @bp.route("/account", methods=["GET", "POST"])
