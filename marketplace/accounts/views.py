@@ -93,7 +93,7 @@ def signup():
                 password=form.password.data, phone=form.phone.data))
             if ok:  # the same answer whether or not the email was registered before
                 flash(SIGNED_UP, "success")
-                return redirect(url_for("accounts.login"))
+                return redirect(url_for("accounts.login", next=url_for("providers.apply")))
     return render_template("accounts/signup.html", form=form), status, headers
 
 

@@ -14,7 +14,7 @@ from marketplace.notifications.models import Notification
 from marketplace.providers.models import PartnerApplication
 from tests import factories
 from tests.conftest import login
-from tests.pages.conftest import field_errors, page, redirect_path, submit, text
+from tests.pages.conftest import field_errors, page, redirect_path, submit, text, token
 
 GOOD_CODE = factories.valid_credit_code(9_000_001)
 
@@ -60,9 +60,11 @@ def _apply_data(**overrides):
 def test_signup_creates_the_account_then_the_provider_logs_in_and_applies(client):
     response = submit(client, "/signup", _signup_data(credit_code=GOOD_CODE.lower()))
     assert response.status_code == 302
-    assert redirect_path(response) == "/login"
+    assert redirect_path(response) == "/login?next=/partner/apply"
     assert "注册已提交" in page(client, "/login")
-    login(client, "wang@shuzi.example.cn", "strong-password-1")
+    response = client.post(redirect_path(response), data={
+        "email": "wang@shuzi.example.cn", "password": "strong-password-1", "csrf_token": token(client, "/login")})
+    assert redirect_path(response) == "/partner/apply"  # signed in, straight on to the application
     body = page(client, "/partner/apply")
     assert "王经理" in body
     assert GOOD_CODE in body  # the code is carried over, normalised to upper case
