@@ -40,11 +40,17 @@ class Config:
     # API bearer tokens.
     API_TOKEN_TTL_HOURS = _env_int("API_TOKEN_TTL_HOURS", 12)
 
-    # Login throttling (Flask-Limiter). Use redis://… when several processes serve the app.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis, shared by every worker and server (login throttling; empty: not used).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+
+    # Login and sign-up throttling (accounts/throttle.py; the README says why these numbers).
+    # Counters live in RATELIMIT_STORAGE_URI, else REDIS_URL, else this process's memory.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per day")
-    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_ACCOUNT_ADDRESS = os.environ.get("LOGIN_LIMIT_ACCOUNT_ADDRESS", "10 per 15 minutes")
+    LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "100 per hour")
+    LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "600 per hour")
+    SIGNUP_LIMIT_ADDRESS = os.environ.get("SIGNUP_LIMIT_ADDRESS", "20 per hour")
 
     # Password hashing (argon2id). Defaults are argon2-cffi's RFC 9106 "low memory" profile.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)

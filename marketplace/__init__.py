@@ -86,14 +86,9 @@ def register_extensions(app):
         aftercommit.install(db)
         db._aftercommit_installed = True
 
-    from marketplace.accounts.models import User
+    from marketplace.accounts.sessions import load_user
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        if not str(user_id).isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+    login_manager.user_loader(load_user)
 
 
 def register_blueprints(app):

@@ -23,19 +23,26 @@ def register_commands(app):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default="平台管理员", show_default=True)
 def create_admin(email, password, name):
-    """Create a platform admin account."""
+    """Create a platform admin account (the same address and password rules as everywhere)."""
+    from marketplace.accounts.emails import InvalidEmail, normalise_email
     from marketplace.accounts.models import Role, User
-    from marketplace.accounts.operations import create_user, normalise_email
+    from marketplace.accounts.operations import create_user
     from marketplace.core.errors import ValidationFailed
 
     if len(password) < 8:
         raise click.BadParameter("密码至少 8 个字符", param_hint="--password")
-    if db.session.scalar(sa.select(User).where(User.email == normalise_email(email))):
+    try:
+        email = normalise_email(email)
+    except InvalidEmail as exc:
+        raise click.BadParameter(f"{exc}（登录页不会接受它）", param_hint="EMAIL") from None
+    if db.session.scalar(sa.select(User).where(User.email == email)):
         click.echo(f"账号 {email} 已存在", err=True)
         sys.exit(1)
     try:
         user = create_user(None, email=email, password=password, name=name, role=Role.admin)
     except ValidationFailed as exc:
+        if "password" in exc.fields:
+            raise click.BadParameter(exc.fields["password"], param_hint="--password") from None
         click.echo("; ".join(f"{k}: {v}" for k, v in exc.fields.items()), err=True)
         sys.exit(1)
     db.session.commit()

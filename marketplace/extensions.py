@@ -1,16 +1,15 @@
 """Flask extensions, created once and initialised in the app factory."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from marketplace.core.db import Base
+from marketplace.core.ratelimit import RateLimits
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = RateLimits()  # login and sign-up throttling (accounts/throttle.py)

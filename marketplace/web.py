@@ -45,7 +45,8 @@ def register_errorhandlers(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(exc):
         db.session.rollback()
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        body, status = error_response(exc.status, exc.code, exc.message, exc.fields)
+        return body, status, getattr(exc, "headers", None) or {}
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc):

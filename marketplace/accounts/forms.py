@@ -1,7 +1,8 @@
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import IntegerField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from marketplace.accounts.emails import InvalidEmail, normalise_email
 from marketplace.accounts.models import OrganisationKind, Role
 from marketplace.core.credit_code import credit_code_error, normalise_credit_code
 from marketplace.core.forms import BaseForm
@@ -26,11 +27,16 @@ def password_field(label="密码"):
     ])
 
 
+def valid_email(form, field):
+    """The accounts rule (accounts/emails.py); the field then holds the normalised address."""
+    try:
+        field.data = normalise_email(field.data)
+    except InvalidEmail as exc:
+        raise ValidationError(str(exc)) from None
+
+
 def email_field(label="邮箱"):
-    return EmailField(label, validators=[
-        InputRequired(REQUIRED), Length(max=254, message="邮箱过长"),
-        Email(message="请填写有效的邮箱地址", check_deliverability=False),
-    ])
+    return EmailField(label, validators=[InputRequired(REQUIRED), valid_email])
 
 
 class LoginForm(BaseForm):

@@ -63,11 +63,19 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every web session's identity (see `get_id`): raising it ends every session signed
+    # in before, which a client-side session cookie cannot otherwise be made to forget.
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
     def __repr__(self):
         return f"<User {self.id} {self.email}>"
+
+    def get_id(self):
+        """Flask-Login's session identity: the id and the session version, so that a cookie
+        issued before a logout, password change or deactivation no longer loads the user."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_admin(self):

@@ -7,8 +7,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace.accounts.emails import InvalidEmail, normalise_email
 from marketplace.accounts.models import ROLE_ORGANISATION_KIND, ApiToken, Organisation, OrganisationKind, Role, User
 from marketplace.accounts.passwords import burn_time, check_password, hash_password, needs_rehash
+from marketplace.accounts.strength import password_problem
 from marketplace.audit.operations import record
 from marketplace.core.credit_code import credit_code_error, normalise_credit_code
 from marketplace.core.db import utcnow
@@ -16,8 +18,17 @@ from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.extensions import db
 
 
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+def _email(email, field="email"):
+    try:
+        return normalise_email(email)
+    except InvalidEmail as exc:
+        raise ValidationFailed(fields={field: str(exc)}) from None
+
+
+def _check_password_strength(password, *user_inputs, field="password"):
+    problem = password_problem(password, user_inputs)
+    if problem:
+        raise ValidationFailed(fields={field: problem})
 
 
 def _org_snapshot(org):
@@ -87,9 +98,10 @@ def _check_role_organisation(role, organisation):
 
 def create_user(actor, *, email, password, name, role, organisation=None):
     role = Role(role)
-    email = normalise_email(email)
+    email = _email(email)
     _check_email_available(email)
     _check_role_organisation(role, organisation)
+    _check_password_strength(password, email, name, organisation.name if organisation else None)
     user = User(email=email, name=name, role=role, organisation=organisation,
                 password_hash=hash_password(password), is_active=True)
     db.session.add(user)
@@ -116,6 +128,7 @@ def set_user_active(actor, user, active: bool):
         raise Conflict("账号已经是启用状态" if active else "账号已经停用")
     user.is_active = active
     if not active:
+        _end_sessions(user)
         _revoke_tokens(user)
     record(actor, "user.activate" if active else "user.deactivate", user,
            before={"is_active": not active}, after={"is_active": active})
@@ -125,17 +138,44 @@ def set_user_active(actor, user, active: bool):
 def change_password(actor, user, *, current_password, new_password):
     if not check_password(user.password_hash, current_password):
         raise ValidationFailed(fields={"current_password": "当前密码不正确"})
+    _check_password_strength(new_password, user.email, user.name,
+                             user.organisation.name if user.organisation else None, field="new_password")
     user.password_hash = hash_password(new_password)
+    # Whoever knew the old password may hold a session or a token: both end. The view signs
+    # the person who changed it in again, so only their own browser stays signed in.
+    _end_sessions(user)
     _revoke_tokens(user)
     record(actor, "user.change_password", user)
 
 
+def log_out(user):
+    """Logging out ends every web session of the user, on every device: a copy of the session
+    cookie (it is signed, not stored on the server) would otherwise stay valid for good."""
+    _end_sessions(user)
+    record(user, "user.logout", user)
+
+
+def _end_sessions(user):
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.refresh(user, ["session_version"])
+
+
 def sign_up_provider(*, organisation_name, credit_code, contact_name, email, password, phone=None):
-    """A provider organisation registers itself with its first user (联系人)."""
+    """A provider organisation registers itself with its first user (联系人).
+
+    Returns the new user, or None when the email already has an account: nothing is created
+    and the caller must answer exactly as for a new account, so that sign-up does not tell
+    anyone which addresses are registered (organisations, whose names and codes are public
+    registry data, are still refused by name)."""
     _check_name_available(organisation_name, field="organisation_name")
     credit_code = check_credit_code_available(credit_code)
-    email = normalise_email(email)
-    _check_email_available(email)
+    email = _email(email)
+    _check_password_strength(password, email, contact_name, organisation_name, phone)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        burn_time(password)  # as long as hashing the password of a new account
+        return None
     org = Organisation(name=organisation_name, kind=OrganisationKind.provider,
                        credit_code=credit_code, contact_name=contact_name, contact_phone=phone or None)
     user = User(email=email, name=contact_name, role=Role.provider, organisation=org,
@@ -149,7 +189,11 @@ def sign_up_provider(*, organisation_name, credit_code, contact_name, email, pas
 
 def authenticate(email, password) -> User | None:
     """The active user with these credentials, or None. Takes the same time either way."""
-    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    try:
+        email = normalise_email(email)
+    except InvalidEmail:
+        email = None
+    user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
     if user is None:
         burn_time(password)
         return None

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import bp
+from marketplace.accounts import bp, throttle
 from marketplace.accounts import operations as ops
 from marketplace.accounts.forms import (
     ChangePasswordForm,
@@ -16,9 +16,8 @@ from marketplace.accounts.forms import (
     UserForm,
 )
 from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
-from marketplace.accounts.throttle import login_throttle
 from marketplace.audit.operations import record
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.errors import Conflict, TooManyRequests, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_operation
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require_role
@@ -40,30 +39,38 @@ def home_for(user):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_throttle
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
-        user = ops.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append("邮箱或密码不正确，或账号已停用")
+        try:
+            user = throttle.sign_in(form.email.data, form.password.data)
+        except TooManyRequests as exc:
+            form.password.errors.append(exc.message)
+            status, headers = exc.status, exc.headers
         else:
-            record(user, "user.login", user)
-            db.session.commit()
-            login_user(user)
-            flash(f"欢迎，{user.name}", "success")
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
-    return render_template("accounts/login.html", form=form)
+            if user is None:
+                form.password.errors.append("邮箱或密码不正确，或账号已停用")
+            else:
+                record(user, "user.login", user)
+                db.session.commit()
+                login_user(user)
+                flash(f"欢迎，{user.name}", "success")
+                return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            ops.log_out(current_user)
+            db.session.commit()
         logout_user()
-        flash("您已退出登录", "info")
+        flash("您已退出登录（所有设备上的登录均已结束）", "info")
     return redirect(url_for("main.index"))
 
 
@@ -72,16 +79,26 @@ def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignUpForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
-        ok, user = commit_operation(form, lambda: ops.sign_up_provider(
-            organisation_name=form.organisation_name.data, credit_code=form.credit_code.data,
-            contact_name=form.contact_name.data, email=form.email.data,
-            password=form.password.data, phone=form.phone.data))
-        if ok:
-            login_user(user)
-            flash("注册成功。下一步：申请加入数字化转型伙伴服务商清单。", "success")
-            return redirect(url_for("providers.apply"))
-    return render_template("accounts/signup.html", form=form)
+        try:
+            throttle.check_sign_up()
+        except TooManyRequests as exc:
+            form.email.errors.append(exc.message)
+            status, headers = exc.status, exc.headers
+        else:
+            ok, _ = commit_operation(form, lambda: ops.sign_up_provider(
+                organisation_name=form.organisation_name.data, credit_code=form.credit_code.data,
+                contact_name=form.contact_name.data, email=form.email.data,
+                password=form.password.data, phone=form.phone.data))
+            if ok:  # the same answer whether or not the email was registered before
+                flash(SIGNED_UP, "success")
+                return redirect(url_for("accounts.login", next=url_for("providers.apply")))
+    return render_template("accounts/signup.html", form=form), status, headers
+
+
+SIGNED_UP = ("注册已提交。若该邮箱此前未注册过，服务商账号已经建立，请用刚才设置的密码登录，然后申请加入伙伴清单；"
+             "若该邮箱已有账号，请直接登录，忘记密码请联系平台管理员。")
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -93,7 +110,8 @@ def account():
             current_user, current_user, current_password=form.current_password.data,
             new_password=form.new_password.data))
         if ok:
-            flash("密码已修改", "success")
+            login_user(current_user._get_current_object())  # this browser carries the new session version
+            flash("密码已修改，其他设备上的登录和访问令牌均已失效", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form)
 

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from flask import request
 
 from marketplace.accounts import operations as ops
+from marketplace.accounts import throttle
 from marketplace.accounts.forms import OrganisationForm, TokenForm, UserEditForm, UserForm
 from marketplace.accounts.models import Organisation, Role, User
-from marketplace.accounts.throttle import login_throttle
 from marketplace.api import api_user, endpoint, json_body, paged
 from marketplace.api.serializers import organisation_json, user_json
 from marketplace.audit.operations import record
@@ -19,10 +19,9 @@ from marketplace.extensions import db
 
 @endpoint("/auth/token", ["POST"], auth=False, form=TokenForm, tag="认证",
           summary="用邮箱和密码换取访问令牌")
-@login_throttle
 def create_token():
     form = validate_json(TokenForm, json_body())
-    user = ops.authenticate(form.email.data, form.password.data)
+    user = throttle.sign_in(form.email.data, form.password.data)
     if user is None:
         raise NotAuthenticated("邮箱或密码不正确，或账号已停用", code="invalid_credentials")
     token, row = ops.issue_token(user)

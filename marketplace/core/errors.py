@@ -52,3 +52,14 @@ class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"
     default_message = "提交的内容有误，请检查标出的字段"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    default_message = "操作过于频繁，请稍后再试"
+
+    def __init__(self, message=None, *, retry_after, code=None, fields=None):
+        super().__init__(message, code=code, fields=fields)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}

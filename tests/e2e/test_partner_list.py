@@ -37,6 +37,15 @@ def sign_up(page: Page, *, org_name, credit_code, email, contact="张经理", pa
     page.get_by_role("button", name="注册").click()
 
 
+def log_in_after_sign_up(page: Page, email, password="Qiye-2025-pass"):
+    """Sign-up ends on the login page (it does not say whether the address was new)."""
+    expect(page.get_by_role("alert")).to_contain_text("注册已提交")
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("欢迎")
+
+
 def open_review_queue(admin: Page):
     nav = main_nav(admin)
     nav.get_by_role("button", name="平台管理", exact=True).click()
@@ -65,11 +74,11 @@ def test_sign_up_apply_admit_and_list_in_directory(new_page):
     org_name = "上海数智养老科技有限公司"
     admin_user = factories.create_user(role="admin", name="平台管理员")
 
-    # A visitor signs up as a provider and lands on the application form.
+    # A visitor signs up as a provider, signs in and lands on the application form.
     provider = new_page()
     sign_up(provider, org_name=org_name, credit_code=factories.valid_credit_code(),
             email="zhang@shuzhi-yanglao.cn")
-    expect(provider.get_by_role("alert")).to_contain_text("注册成功")
+    log_in_after_sign_up(provider, "zhang@shuzhi-yanglao.cn")
     expect(provider.get_by_role("heading", name="申请加入数字化转型伙伴服务商清单")).to_be_visible()
 
     # …applies to join the partner list.
@@ -134,7 +143,7 @@ def test_bad_credit_code_is_explained_at_the_field(page):
     page.get_by_label("密码", exact=True).fill("Qiye-2025-pass")
     page.get_by_label("确认密码").fill("Qiye-2025-pass")
     page.get_by_role("button", name="注册").click()
-    expect(page.get_by_role("alert")).to_contain_text("注册成功")
+    expect(page.get_by_role("alert")).to_contain_text("注册已提交")
     assert count(User) == 1
 
 

@@ -13,7 +13,8 @@ from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.providers.models import PartnerApplication
 from tests import factories
-from tests.pages.conftest import field_errors, page, redirect_path, submit, text
+from tests.conftest import login
+from tests.pages.conftest import field_errors, page, redirect_path, submit, text, token
 
 GOOD_CODE = factories.valid_credit_code(9_000_001)
 
@@ -56,12 +57,16 @@ def _apply_data(**overrides):
 
 # --- sign-up --------------------------------------------------------------------------------
 
-def test_signup_logs_in_and_leads_to_apply(client):
+def test_signup_creates_the_account_then_the_provider_logs_in_and_applies(client):
     response = submit(client, "/signup", _signup_data(credit_code=GOOD_CODE.lower()))
     assert response.status_code == 302
-    assert redirect_path(response) == "/partner/apply"
+    assert redirect_path(response) == "/login?next=/partner/apply"
+    assert "注册已提交" in page(client, "/login")
+    response = client.post(redirect_path(response), data={
+        "email": "wang@shuzi.example.cn", "password": "strong-password-1", "csrf_token": token(client, "/login")})
+    assert redirect_path(response) == "/partner/apply"  # signed in, straight on to the application
     body = page(client, "/partner/apply")
-    assert "注册成功" in body and "王经理" in body
+    assert "王经理" in body
     assert GOOD_CODE in body  # the code is carried over, normalised to upper case
     user = db.session.scalar(sa.select(User).where(User.email == "wang@shuzi.example.cn"))
     assert user.role.value == "provider" and user.organisation.credit_code == GOOD_CODE
@@ -94,8 +99,6 @@ def test_signup_duplicate_code_and_email(client, provider):
     before = _counts()
     response = submit(client, "/signup", _signup_data(credit_code=org.credit_code))
     assert field_errors(text(response)) == {"credit_code": ["该统一社会信用代码已被其他单位注册"]}
-    response = submit(client, "/signup", _signup_data(email=user.email.upper()))
-    assert field_errors(text(response)) == {"email": ["该邮箱已注册"]}
     response = submit(client, "/signup", _signup_data(organisation_name=org.name))
     assert field_errors(text(response)) == {"organisation_name": ["已存在同名单位"]}
     assert _counts() == before
@@ -120,6 +123,7 @@ def test_logged_in_user_visiting_signup_or_login_is_sent_home(client, login_as, 
 
 def test_signup_apply_admit_directory(client, new_client, admin):
     submit(client, "/signup", _signup_data())
+    login(client, "wang@shuzi.example.cn", "strong-password-1")
     body = page(client, "/partner/application")
     assert "尚未申请" in body and 'href="/partner/apply"' in body
 
@@ -137,7 +141,6 @@ def test_signup_apply_admit_directory(client, new_client, admin):
 
     # admin is told and reviews it
     browser = new_client()
-    from tests.conftest import login
 
     login(browser, admin)
     body = page(browser, "/admin/")
@@ -191,7 +194,6 @@ def test_signup_apply_admit_directory(client, new_client, admin):
 
 def test_reject_then_reapply(client, new_client, admin):
     org, user, app = factories.create_provider("applied", admin=admin)
-    from tests.conftest import login
 
     browser = new_client()
     login(browser, admin)
@@ -251,7 +253,6 @@ def test_suspend_reinstate_remove(client, new_client, admin, provider):
     anon = new_client()
     assert org.name in page(anon, "/providers") and solution.title in page(anon, "/catalogue")
 
-    from tests.conftest import login
 
     login(client, admin)
     detail = f"/admin/partner-applications/{app.id}"
