@@ -272,4 +272,4 @@ def set_subscriptions(actor, domains):
     if wanted != current:
         record(actor, "subscriptions.update", actor, before={"domains": sorted(current)},
                after={"domains": sorted(wanted)}, object_type="user")
-    return sorted(wanted)
+    return [d for d in DOMAINS if d in wanted]

@@ -102,8 +102,8 @@ def project_of(challenge):
 
 
 def subscribed_domains(user):
-    return sorted(db.session.scalars(sa.select(DomainSubscription.domain)
-                                     .where(DomainSubscription.user_id == user.id)))
+    chosen = set(db.session.scalars(sa.select(DomainSubscription.domain).where(DomainSubscription.user_id == user.id)))
+    return [d for d in DOMAINS if d in chosen]
 
 
 def subscriptions(domains):
