@@ -70,3 +70,19 @@ def test_an_unrelated_need_does_not_find_the_market(street):
                      problem="家长排队报名课后服务，名额分配不透明。", scenario="家长在线选课，系统按规则分配名额。",
                      expected_outcomes="报名全程线上。", beneficiaries="全区中小学生家长。", data_available="")
     assert not any("菜" in t for t in _titles(similar_to(need), 3))
+
+
+def test_the_demo_has_every_need_state_two_batches_and_a_running_challenge():
+    from marketplace.challenges.states import ChallengeState
+    from marketplace.needs.models import NeedBatch
+    from marketplace.needs.states import NeedState
+
+    needs = _db.session.scalars(sa.select(Need)).all()
+    assert {n.state for n in needs} == set(NeedState)
+    batches = _db.session.scalars(sa.select(NeedBatch)).all()
+    assert len([b for b in batches if b.is_published]) == 2
+    converted = [n for n in needs if n.state == NeedState.converted]
+    challenge = _db.session.scalar(sa.select(Challenge).where(Challenge.need_id == converted[0].id))
+    assert challenge.state == ChallengeState.published and converted[0].published_at is not None
+    merged = next(n for n in needs if n.state == NeedState.merged)
+    assert merged.merged_into.title.startswith("智慧菜场")
