@@ -54,6 +54,9 @@ def challenge_values(need):
 
 def convert_need(actor, need):
     """One click for the assignee department: a challenge draft from the need, linked both ways."""
+    # A double click must find the need converted (409), not race to a second challenge: the
+    # row lock makes the second request wait for the first and then read its outcome.
+    db.session.refresh(need, with_for_update=True)
     if need.state not in CONVERTIBLE_STATES:
         raise Conflict(f"需求状态为“{need.state.label}”，不能转为榜单")
     if not need_ops.can_convert(actor, need):

@@ -7,6 +7,7 @@ conditional UPDATEs on the state read, so two admins acting at once cannot both 
 """
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import Organisation, OrganisationKind, Role
 from marketplace.audit.operations import record
@@ -202,10 +203,18 @@ def create_batch(actor, *, title=None, need_ids):
             raise ValidationFailed(fields={"need_ids": f"需求 {need_id} 不是已受理状态，不能列入清单"})
         if need.batch_id is not None:
             raise ValidationFailed(fields={"need_ids": f"需求“{need.title}”已列入第 {need.batch.number} 批清单"})
-    number = _next_batch_number()
-    batch = NeedBatch(number=number, title=title or f"第{number}批场景需求清单", created_by_id=actor.id)
-    db.session.add(batch)
-    db.session.flush()
+    for attempt in range(3):
+        number = _next_batch_number()
+        batch = NeedBatch(number=number, title=title or f"第{number}批场景需求清单", created_by_id=actor.id)
+        try:
+            # Two admins numbering at once: the unique number refuses the second, which takes the next.
+            with db.session.begin_nested():
+                db.session.add(batch)
+        except IntegrityError:
+            if attempt == 2:
+                raise Conflict("其他管理员正在生成批次，请稍后重试") from None
+            continue
+        break
     for need in needs:
         need.batch_id = batch.id
     record(actor, "need_batch.create", batch, after={"number": number, "title": batch.title, "need_ids": ids})

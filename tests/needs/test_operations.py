@@ -268,3 +268,14 @@ def test_every_operation_in_every_state(state, action, submit, office, street, b
         with pytest.raises((InvalidTransition, Conflict)):
             OPERATIONS[action](need, world)
         assert need.state == state
+
+
+def test_a_batch_number_taken_meanwhile_gives_way_to_the_next(accepted, office, monkeypatch):
+    ops.create_batch(office, need_ids=[accepted().id])
+    second = accepted(title="学校食堂明厨亮灶")
+    real = ops._next_batch_number
+    answers = iter([1])  # what a concurrent admin's stale read of max(number) + 1 would give
+    monkeypatch.setattr(ops, "_next_batch_number", lambda: next(answers, None) or real())
+    batch = ops.create_batch(office, need_ids=[second.id])
+    db.session.commit()
+    assert batch.number == 2 and second.batch_id == batch.id
