@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import TextInput
 
 from marketplace.core.domains import DOMAIN_CHOICES
-from marketplace.core.forms import BaseForm, MultiCheckboxField
+from marketplace.core.forms import BaseForm, MultiCheckboxField, clean_text
 from marketplace.core.money import parse_yuan
 
 REQUIRED = "此项为必填项"
@@ -31,7 +31,8 @@ class KeywordsField(Field):
     def process_formdata(self, valuelist):
         words = []
         for value in valuelist:
-            words += [w for w in _SEPARATORS.split(str(value).strip()) if w]
+            # clean_text per word: the form's own cleaning filter sees a list and would pass NULs on.
+            words += [w for w in (clean_text(p) for p in _SEPARATORS.split(str(value))) if w]
         self.data = words
 
     def pre_validate(self, form):

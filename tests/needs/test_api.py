@@ -107,3 +107,13 @@ def test_subscriptions_put_and_get(api, street, office, accepted):
     told = db.session.query(Notification).filter_by(user_id=provider_user.id, kind="need_batch.published").all()
     assert len(told) == 1
     assert db.session.get(Need, need.id).state == S.published
+
+
+def test_hostile_keywords_and_ids(api, street, office):
+    response = api(street).post("/needs", json={**BODY, "keywords": ["菜场\x00", "\u0007", "追溯"]})
+    assert response.status_code == 201 and response.get_json()["keywords"] == ["菜场", "追溯"]
+    assert api(street).post("/needs", json={**BODY, "keywords": {"a": "b"}}).status_code == 422
+    assert api(street).post("/needs", json={**BODY, "keywords": "智慧菜场，追溯"}).get_json()["keywords"] == ["智慧菜场", "追溯"]
+    assert api(street).post("/needs", json={**BODY, "keywords": ["词" * 21]}).status_code == 422
+    assert api(office).post("/need-batches", json={"need_ids": ["x"]}).status_code == 422
+    assert api(office).get("/needs/2147483648").status_code == 404
