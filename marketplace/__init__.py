@@ -100,6 +100,7 @@ def register_blueprints(app):
         challenges,
         files,
         main,
+        needs,
         notices,
         notifications,
         projects,
@@ -123,5 +124,6 @@ def register_blueprints(app):
     app.register_blueprint(search.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(needs.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies

@@ -112,6 +112,9 @@ def seed():
     from marketplace.projects.demo import seed_projects  # last: projects need the rest of the demo data
 
     seed_projects(admin)
+    from marketplace.needs.demo import seed_needs
+
+    seed_needs(admin)
     return {
         "admin": "admin@demo.gov.cn",
         "department": "dsj@demo.gov.cn",

@@ -111,4 +111,15 @@ def paged(select, serialize):
             "page": page, "per_page": per_page}
 
 
-from marketplace.api import accounts, audit, challenges, notifications, openapi, projects, providers, review, search  # noqa: E402,F401
+from marketplace.api import (  # noqa: E402,F401
+    accounts,
+    audit,
+    challenges,
+    needs,
+    notifications,
+    openapi,
+    projects,
+    providers,
+    review,
+    search,
+)

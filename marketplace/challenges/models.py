@@ -57,8 +57,11 @@ class Challenge(IdMixin, TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The scenario need (需求征集) this challenge was made from; one challenge per need.
+    need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("needs.id"), unique=True)
 
     department: Mapped[Organisation] = relationship()
+    need = relationship("Need")
     created_by: Mapped[User | None] = relationship()
     domain_rows: Mapped[list["ChallengeDomain"]] = relationship(
         cascade="all, delete-orphan", order_by="ChallengeDomain.domain", lazy="selectin"
