@@ -60,6 +60,19 @@ class Config:
     SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 10)
     SMTP_FROM = os.environ.get("SMTP_FROM", "揭榜挂帅场景平台 <noreply@localhost>")
 
+    # Redis for the task queue (Celery broker) and the login throttle when several processes
+    # serve the app. Empty: tasks run in-process after commit and `flask run` schedules the
+    # periodic jobs itself (the one-command default).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    EMBEDDED_SCHEDULER = _env_bool("EMBEDDED_SCHEDULER", True)
+    OUTBOX_RETRY_SECONDS = _env_int("OUTBOX_RETRY_SECONDS", 30)
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 12)  # about 7 hours of retries
+
+    # Observability: JSON log lines (text for a terminal), and a bearer token that lets a
+    # Prometheus server elsewhere read /metrics (127.0.0.1 may always read it).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
     # Number of reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -89,9 +102,12 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = ""
     SERVER_NAME = None
+    REDIS_URL = ""  # tasks run eagerly, in the test's process
+    EMBEDDED_SCHEDULER = False
 
 
 class ProductionConfig(Config):
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
