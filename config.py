@@ -67,6 +67,7 @@ class Config:
     EMBEDDED_SCHEDULER = _env_bool("EMBEDDED_SCHEDULER", True)
     OUTBOX_RETRY_SECONDS = _env_int("OUTBOX_RETRY_SECONDS", 30)
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 12)  # about 7 hours of retries
+    JOB_INTERVALS = os.environ.get("JOB_INTERVALS", "")  # e.g. "outbox-sweep=5": shorter periods
 
     # Observability: JSON log lines (text for a terminal), and a bearer token that lets a
     # Prometheus server elsewhere read /metrics (127.0.0.1 may always read it).

@@ -29,15 +29,15 @@ def maybe_start(app):
 
 
 def _loop(app):
-    from marketplace.tasks import PERIODIC_JOBS, run_job
+    from marketplace.tasks import PERIODIC_JOBS, job_interval, run_job
 
     next_due = dict.fromkeys(PERIODIC_JOBS, 0.0)
     while True:
         time.sleep(TICK_SECONDS)
-        for name, job in PERIODIC_JOBS.items():
+        for name in PERIODIC_JOBS:
             if time.monotonic() < next_due[name]:
                 continue
-            next_due[name] = time.monotonic() + job.every
+            next_due[name] = time.monotonic() + job_interval(name, app.config)
             with app.app_context():
                 try:
                     run_job(name)
