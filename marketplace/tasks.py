@@ -153,6 +153,7 @@ PERIODIC_JOBS = {
     "outbox-sweep": Job(every=60, run=_outbox_sweep),
     # LEAD: once issue 7 (H2) is merged, add the daily audit checkpoint here:
     # "audit-checkpoint": Job(every=86400, run=lambda now: checkpoints.publish_checkpoint(now=now)),
+    # LEAD: and the event reminders of issue 10 (H6) when that lands, as one more Job here.
 }
 
 

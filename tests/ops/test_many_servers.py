@@ -155,6 +155,7 @@ def test_two_servers_a_worker_and_a_scheduler(app, db, tmp_path):
 
     smtp = Controller(StoringHandler(), hostname="127.0.0.1", port=PORT + 2)
     platform = Platform(tmp_path)
+    smtp_started = False
     try:
         platform.web("a", PORT)
         platform.web("b", PORT + 1)
@@ -188,6 +189,7 @@ def test_two_servers_a_worker_and_a_scheduler(app, db, tmp_path):
 
         # The mail server and a worker come back: every email arrives exactly once.
         smtp.start()
+        smtp_started = True
         platform.worker()
         wait_for(lambda: all(r.state == OutboxState.sent for r in _outbox(db)), timeout=30, what="all sent")
         time.sleep(2)  # a duplicate, if any, would arrive now
@@ -198,5 +200,5 @@ def test_two_servers_a_worker_and_a_scheduler(app, db, tmp_path):
         assert all(r.sent_at is not None and r.attempts >= 2 for r in rows[:len(queued)])
     finally:
         platform.stop_all()
-        if smtp._thread is not None:
+        if smtp_started:
             smtp.stop()
