@@ -62,6 +62,7 @@ def configure_logging(log_format):
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin per command
 
 
 @signals.setup_logging.connect
