@@ -15,6 +15,13 @@ from marketplace.files.operations import store_upload
 from marketplace.notifications.outbox import queue_email
 from tests import factories
 
+
+@pytest.fixture(autouse=True)
+def own_upload_dir(app, tmp_path, monkeypatch):
+    """The session's upload directory holds other tests' files; a backup here sees only its own."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
