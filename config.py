@@ -40,7 +40,9 @@ class Config:
     # API bearer tokens.
     API_TOKEN_TTL_HOURS = _env_int("API_TOKEN_TTL_HOURS", 12)
 
-    # Redis, shared by every worker and server (login throttling; empty: not used).
+    # Redis, shared by every worker and server: the task queue (Celery broker) and the login
+    # throttle. Empty: tasks run in-process after commit and `flask run` schedules the periodic
+    # jobs itself (the one-command default).
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Login and sign-up throttling (accounts/throttle.py; the README says why these numbers).
@@ -65,6 +67,17 @@ class Config:
     SMTP_SSL = _env_bool("SMTP_SSL", False)
     SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 10)
     SMTP_FROM = os.environ.get("SMTP_FROM", "揭榜挂帅场景平台 <noreply@localhost>")
+
+    # Task queue and scheduler (see REDIS_URL above).
+    EMBEDDED_SCHEDULER = _env_bool("EMBEDDED_SCHEDULER", True)
+    OUTBOX_RETRY_SECONDS = _env_int("OUTBOX_RETRY_SECONDS", 30)
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 12)  # about 7 hours of retries
+    JOB_INTERVALS = os.environ.get("JOB_INTERVALS", "")  # e.g. "outbox-sweep=5": shorter periods
+
+    # Observability: JSON log lines (text for a terminal), and a bearer token that lets a
+    # Prometheus server elsewhere read /metrics (127.0.0.1 may always read it).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
     # Number of reverse proxies in front of the app (X-Forwarded-For hops to trust).
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
@@ -95,9 +108,12 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = ""
     SERVER_NAME = None
+    REDIS_URL = ""  # tasks run eagerly, in the test's process
+    EMBEDDED_SCHEDULER = False
 
 
 class ProductionConfig(Config):
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -46,6 +46,10 @@ def create_app(config_class=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024)
     os.makedirs(app.instance_path, exist_ok=True)
+    from marketplace.observability import configure_logging, register_request_hooks
+
+    if not app.testing:
+        configure_logging(app.config["LOG_FORMAT"])
     logging.getLogger("marketplace").setLevel(logging.INFO)
 
     register_extensions(app)
@@ -64,6 +68,12 @@ def create_app(config_class=None):
     from marketplace.cli import register_commands
 
     register_commands(app)
+    register_request_hooks(app)
+    from marketplace.scheduler import maybe_start
+    from marketplace.tasks import init_celery
+
+    init_celery(app)
+    maybe_start(app)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi create-admin | seed-demo | audit verify`."""
+"""Command-line tools: `flask --app wsgi create-admin | seed-demo | audit verify | notify-due | jobs run |
+backup | restore`."""
 
 import sys
 
@@ -13,6 +14,9 @@ def register_commands(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_group)
     app.cli.add_command(notify_due)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from marketplace.search.cli import search_group
 
     app.cli.add_command(search_group)
@@ -81,8 +85,9 @@ def audit_verify():
 
 @click.command("notify-due")
 def notify_due():
-    """For cron: close challenges past their deadline, remind followers and entrants 24 hours
-    before a deadline, and expire partner listings whose validity has passed."""
+    """Run the due-date work now: close challenges past their deadline, remind followers and
+    entrants 24 hours before a deadline, expire partner listings, warn about milestones. The
+    scheduler (celery beat, or `flask run`'s embedded one) already does this every few minutes."""
     from marketplace.challenges.operations import close_due_challenges, remind_due
     from marketplace.projects.operations import warn_due_milestones
     from marketplace.providers.operations import expire_due_listings
@@ -93,3 +98,74 @@ def notify_due():
     milestones = warn_due_milestones()  # owners: 3 days before the due date and the day after
     db.session.commit()
     click.echo(f"已截止榜单 {closed} 个，发送截止提醒 {reminded} 个，到期伙伴资格 {expired} 个，里程碑提醒 {milestones} 条")
+
+
+@click.group("jobs")
+def jobs_group():
+    """The periodic jobs (celery beat runs them; these commands run one by hand)."""
+
+
+@jobs_group.command("list")
+def jobs_list():
+    """Each job and its period."""
+    from marketplace.tasks import PERIODIC_JOBS, job_interval
+
+    for name in PERIODIC_JOBS:
+        click.echo(f"{name:<24} 每 {job_interval(name)} 秒")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+def jobs_run(name):
+    """Run one job now (skipped when it already ran in its current period)."""
+    from marketplace.tasks import PERIODIC_JOBS, run_job
+
+    if name not in PERIODIC_JOBS:
+        raise click.BadParameter(f"没有名为 {name} 的任务（可用：{', '.join(PERIODIC_JOBS)}）", param_hint="NAME")
+    result = run_job(name)
+    click.echo({True: "已完成", False: "失败（见日志）", None: "本周期已运行过，跳过"}[result])
+    if result is False:
+        sys.exit(1)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(file_okay=False))
+def backup_command(path):
+    """Write the database (JSON lines, any database kind), the uploads and a SHA-256 manifest into
+    the new directory PATH."""
+    from marketplace.backup import BackupError, backup
+
+    try:
+        manifest = backup(path)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    head = manifest["audit_head"] or {}
+    click.echo(f"已备份到 {path}：{sum(manifest['tables'].values())} 行，{len(manifest['files'])} 个文件，"
+               f"审计链头 seq={head.get('seq')} {head.get('last_hash', '')[:16]}…")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+def restore_command(path):
+    """Restore a backup into an empty database (migrated here first) and an empty upload
+    directory, check the audit head and the files' SHA-256, then rebuild the search index."""
+    from flask_migrate import upgrade
+
+    from marketplace.backup import BackupError, restore
+    from marketplace.search.index import get_index
+
+    upgrade()
+    try:
+        manifest = restore(path)
+    except BackupError as exc:
+        db.session.rollback()
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    db.session.commit()
+    index = get_index()
+    index.rebuild(fresh=True)
+    index.catch_up()
+    head = manifest["audit_head"] or {}
+    click.echo(f"已恢复：审计链头 seq={head.get('seq')} 与备份一致，{len(manifest['files'])} 个文件 SHA-256 一致，"
+               f"本机搜索索引已重建（其他服务器请运行 flask --app wsgi search reindex）")

@@ -82,7 +82,7 @@ def register_deadline_sync(app):
 
     @app.before_request
     def close_due_challenges():
-        if request.endpoint in (None, "static", "main.healthz"):
+        if request.endpoint in (None, "static", "main.healthz", "prometheus_metrics"):
             return
         from marketplace.challenges.operations import close_due_challenges as close_due
 

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_login import login_required
 
 from marketplace.core.permissions import require_role
@@ -20,11 +20,25 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
+    """For the load balancer: 200 while the database (and Redis, when configured) answers."""
+    report = {"status": "ok", "database": "ok", "redis": "not configured"}
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
-        return {"status": "error", "database": "unreachable"}, 503
-    return {"status": "ok"}
+        report["database"] = "unreachable"
+    redis_url = current_app.config["REDIS_URL"]
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2).ping()
+            report["redis"] = "ok"
+        except redis.RedisError:
+            report["redis"] = "unreachable"
+    if "unreachable" in report.values():
+        report["status"] = "error"
+        return report, 503
+    return report
 
 
 @bp.get("/admin/")

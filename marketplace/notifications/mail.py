@@ -1,4 +1,4 @@
-"""Outgoing email over SMTP. Called only after commit; a failure is logged, never raised."""
+"""Outgoing email over SMTP. Called only by the outbox delivery task, after commit."""
 
 import logging
 import smtplib
@@ -9,17 +9,27 @@ from email.utils import formatdate, make_msgid
 log = logging.getLogger(__name__)
 
 
+class MailError(Exception):
+    def __init__(self, message, permanent=False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
 def smtp_configured(config) -> bool:
     return bool(config.get("SMTP_HOST"))
 
 
-def send_mail(config, to: str, subject: str, body: str) -> bool:
+def deliver_mail(config, to: str, subject: str, body: str, message_id=None):
+    """Hand one message to the SMTP server or raise MailError (permanent when the server refused
+    it with a 5xx reply, so retrying cannot help)."""
     message = EmailMessage()
     message["From"] = config["SMTP_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="marketplace.local")
+    # A stable id per outbox row lets a mail client drop the rare duplicate (worker killed
+    # between the SMTP reply and the commit that marks the row sent).
+    message["Message-ID"] = message_id or make_msgid(domain="marketplace.local")
     message.set_content(body, charset="utf-8")
     host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TIMEOUT"]
     try:
@@ -33,7 +43,19 @@ def send_mail(config, to: str, subject: str, body: str) -> bool:
             if config.get("SMTP_USER"):
                 client.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
             client.send_message(message)
-        return True
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise MailError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise MailError(f"{exc.smtp_code} {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600) from exc
     except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def send_mail(config, to: str, subject: str, body: str) -> bool:
+    """deliver_mail that logs a failure instead of raising."""
+    try:
+        deliver_mail(config, to, subject, body)
+        return True
+    except MailError as exc:
         log.warning("email to %s failed: %s", to, exc)
         return False

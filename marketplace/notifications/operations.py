@@ -1,4 +1,5 @@
-"""Telling people: an inbox row in the same transaction, an email after it commits."""
+"""Telling people: an inbox row and an outbox email in the same transaction; a task sends the
+email after it commits (marketplace.tasks)."""
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -8,12 +9,15 @@ from marketplace.core.aftercommit import after_commit
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
 from marketplace.extensions import db
-from marketplace.notifications.mail import send_mail, smtp_configured
+from marketplace.notifications.mail import smtp_configured
 from marketplace.notifications.models import Notification
+from marketplace.notifications.outbox import queue_email
+from marketplace.tasks import enqueue_delivery
 
 
 def notify(users, kind, title, body="", link=None):
-    """Put a notification in each active user's inbox and queue the email for after commit."""
+    """Put a notification in each active user's inbox and, when SMTP is configured, an email in
+    the outbox, both in the caller's transaction; the delivery task is queued for after commit."""
     recipients = {u.id: u for u in users if u is not None and u.is_active}.values()
     created = []
     for user in recipients:
@@ -21,22 +25,16 @@ def notify(users, kind, title, body="", link=None):
         db.session.add(note)
         created.append(note)
     if created and smtp_configured(current_app.config):
-        config = dict(current_app.config)
-        messages = [
-            (
-                user.email,
-                f"【揭榜挂帅场景平台】{title}",
-                render_template("emails/notification.txt", user=user, title=title, body=body,
-                                link=link, base_url=config["PUBLIC_BASE_URL"]),
-            )
+        base_url = current_app.config["PUBLIC_BASE_URL"]
+        emails = [
+            queue_email(user.email, f"【揭榜挂帅场景平台】{title}",
+                        render_template("emails/notification.txt", user=user, title=title, body=body,
+                                        link=link, base_url=base_url))
             for user in recipients
         ]
-
-        def deliver():
-            for to, subject, text in messages:
-                send_mail(config, to, subject, text)
-
-        after_commit(deliver)
+        db.session.flush()  # the ids the task is given
+        ids = [e.id for e in emails]
+        after_commit(lambda: enqueue_delivery(ids))
     return created
 
 

@@ -10,7 +10,7 @@ API_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "not configured"}
 
 
 def test_openapi_is_public_and_openapi3(api):

@@ -1,7 +1,7 @@
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "redis": "not configured"}
 
 
 def test_provider_factory_builds_admitted_listing(create_provider, client):

@@ -1,0 +1,45 @@
+"""The embedded scheduler: without Redis, `flask run` runs the periodic jobs in a thread, so the
+one-command setup closes deadlines and sends reminders like production (where celery beat does)."""
+
+import logging
+import threading
+import time
+
+import click
+
+log = logging.getLogger(__name__)
+_started = threading.Event()
+TICK_SECONDS = 5
+
+
+def started_by_flask_run() -> bool:
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name == "run"
+
+
+def maybe_start(app):
+    config = app.config
+    if config.get("TESTING") or config["REDIS_URL"] or not config["EMBEDDED_SCHEDULER"]:
+        return
+    if not started_by_flask_run() or _started.is_set():
+        return
+    _started.set()
+    threading.Thread(target=_loop, args=(app,), name="marketplace-scheduler", daemon=True).start()
+    log.info("embedded scheduler started (no REDIS_URL)")
+
+
+def _loop(app):
+    from marketplace.tasks import PERIODIC_JOBS, job_interval, run_job
+
+    next_due = dict.fromkeys(PERIODIC_JOBS, 0.0)
+    while True:
+        time.sleep(TICK_SECONDS)
+        for name in PERIODIC_JOBS:
+            if time.monotonic() < next_due[name]:
+                continue
+            next_due[name] = time.monotonic() + job_interval(name, app.config)
+            with app.app_context():
+                try:
+                    run_job(name)
+                except Exception:  # the thread must outlive one bad run
+                    log.exception("embedded job %s failed", name)
