@@ -151,7 +151,9 @@ class VerifyResult:
     @property
     def message(self) -> str:
         if self.ok:
-            anchored = f"，与 {self.checkpoints} 个已发布检查点一致" if self.checkpoints else "（尚无已发布的检查点）"
+            latest = self.latest_checkpoint
+            anchored = (f"，与 {self.checkpoints} 个已发布检查点一致（最新：{latest['day']}，第 {latest['seq']} 号事件）"
+                        if self.checkpoints and latest else "（尚无已发布的检查点）")
             return f"审计链完整：共 {self.events} 条事件{anchored}，未发现改动或删除。"
         where = f"第 {self.first_bad_seq} 号事件" if self.first_bad_seq else "审计链"
         ident = f"（id={self.first_bad_id}）" if self.first_bad_id else ""

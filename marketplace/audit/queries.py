@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask import request
 
+from marketplace.audit import labels
 from marketplace.audit.models import AuditEvent
 from marketplace.core.timeutil import SHANGHAI
 from marketplace.extensions import db
@@ -109,6 +110,25 @@ class EventRow:
     @property
     def challenge_id(self):
         return self.sealed_challenge_id
+
+    @property
+    def action_label(self):
+        return labels.action_label(self.event.action)
+
+    @property
+    def object_text(self):
+        if self.sealed:
+            return f"榜单 #{self.sealed_challenge_id} 的揭榜方案（密封中，截止后可见）"
+        text = labels.object_label(self.event.object_type)
+        return f"{text} #{self.event.object_id}" if self.event.object_id else text
+
+    @property
+    def changes(self):
+        return [] if self.sealed else labels.changes(self.event.before, self.event.after)
+
+    @property
+    def changes_text(self):
+        return "" if self.sealed else labels.changes_text(self.event.before, self.event.after)
 
 
 def _named_entries(details) -> set[int]:
@@ -274,5 +294,5 @@ def event_json(row: EventRow) -> dict:
         "object_type": row.object_type, "object_id": row.object_id,
         "before": row.before, "after": row.after, "source_ip": row.source_ip,
         "prev_hash": row.prev_hash, "hash": row.hash,
-        "sealed": row.sealed, "challenge_id": row.challenge_id,
+        "sealed": row.sealed, "challenge_id": row.challenge_id, "action_label": row.action_label,
     }

@@ -1,8 +1,9 @@
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from marketplace.audit import bp
-from marketplace.audit.checkpoints import checkpoint_json, published_checkpoints
+from marketplace.audit.checkpoints import checkpoint_json, latest_checkpoint, published_checkpoints
+from marketplace.audit.labels import ACTION_LABELS, OBJECT_LABELS
 from marketplace.audit.operations import verify_chain
 from marketplace.audit.queries import events_query_from_args, present
 from marketplace.core.forms import EmptyForm
@@ -15,7 +16,22 @@ from marketplace.core.permissions import require_role
 def log():
     require_role("admin")
     page = paginate(events_query_from_args(), default_per_page=50)
-    return render_template("audit/log.html", page=page, rows=present(page.items), verify_form=EmptyForm())
+    return render_template("audit/log.html", page=page, rows=present(page.items), verify_form=EmptyForm(),
+                           actions=ACTION_LABELS, object_types=OBJECT_LABELS, checkpoint=latest_checkpoint())
+
+
+@bp.get("/admin/audit/export.xlsx")
+@login_required
+def export():
+    """The filtered log as XLSX, redacted exactly as the page."""
+    from marketplace.audit.export import workbook_bytes
+    from marketplace.core.timeutil import now_utc, to_shanghai
+
+    require_role("admin")
+    body, _rows = workbook_bytes(events_query_from_args())
+    stamp = to_shanghai(now_utc()).strftime("%Y%m%d-%H%M")
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=audit-log-{stamp}.xlsx"})
 
 
 @bp.post("/admin/audit/verify")
