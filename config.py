@@ -102,6 +102,9 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = ""
+    # No checkpoint file unless a test sets one: a developer's instance/ file would not match a
+    # test database.
+    AUDIT_CHECKPOINT_FILE = ""
     SERVER_NAME = None
 
 

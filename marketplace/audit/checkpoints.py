@@ -86,7 +86,7 @@ def _insert_once(values):
 def create_checkpoint(now: datetime | None = None) -> tuple[AuditCheckpoint, bool]:
     """Record today's checkpoint (Beijing day) of the committed chain head, unless the day has
     one. Returns (checkpoint, created). The file append and the emails are queued for after
-    commit. Does not commit."""
+    commit. Does not commit. Not itself an audit event: an event would move the head it anchors."""
     now = now or utcnow()
     day = now.astimezone(SHANGHAI).date()
     existing = db.session.scalar(sa.select(AuditCheckpoint).where(AuditCheckpoint.day == day))
