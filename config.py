@@ -18,6 +18,11 @@ def _env_int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+# For development and tests only: anyone who reads this file can forge the chain with it, so
+# ProductionConfig.check refuses it.
+DEV_AUDIT_HMAC_KEY = "dev-only-audit-hmac-key-not-for-production"  # noqa: S105
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -93,6 +98,15 @@ class Config:
     NOTICE_WORKDAYS = os.environ.get("NOTICE_WORKDAYS", "")
     DEVIATION_MARGIN = os.environ.get("DEVIATION_MARGIN", "20")
 
+    # Audit chain: events are chained with HMAC-SHA256 under this key, which must live outside
+    # the database (someone who can write the database must not be able to recompute the chain).
+    AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", DEV_AUDIT_HMAC_KEY)
+    # Daily checkpoints (seq, head hash, time) are also appended here and mailed to the auditors,
+    # where a database writer cannot take them back.
+    AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE",
+                                           str(BASE_DIR / "instance" / "audit-checkpoints.jsonl"))
+    AUDIT_CHECKPOINT_EMAILS = os.environ.get("AUDIT_CHECKPOINT_EMAILS", "")  # comma-separated
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -107,6 +121,9 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = ""
+    # No checkpoint file unless a test sets one: a developer's instance/ file would not match a
+    # test database.
+    AUDIT_CHECKPOINT_FILE = ""
     SERVER_NAME = None
     REDIS_URL = ""  # tasks run eagerly, in the test's process
     EMBEDDED_SCHEDULER = False
@@ -121,6 +138,9 @@ class ProductionConfig(Config):
     def check(cls):
         if cls.SECRET_KEY == Config.SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production")
+        if not cls.AUDIT_HMAC_KEY or cls.AUDIT_HMAC_KEY == DEV_AUDIT_HMAC_KEY or len(cls.AUDIT_HMAC_KEY) < 32:
+            raise RuntimeError("AUDIT_HMAC_KEY must be set in production (at least 32 characters, "
+                               "kept outside the database)")
 
 
 CONFIGS = {

@@ -1,5 +1,5 @@
-"""Command-line tools: `flask --app wsgi create-admin | seed-demo | audit verify | notify-due | jobs run |
-backup | restore`."""
+"""Command-line tools: `flask --app wsgi create-admin | seed-demo | audit verify | audit checkpoint |
+notify-due | jobs run | backup | restore`."""
 
 import sys
 
@@ -77,10 +77,20 @@ def audit_verify():
 
     result = verify_chain()
     if result.ok:
-        click.echo(f"审计链完整：共 {result.events} 条事件")
+        click.echo(result.message)
         return
-    click.echo(f"审计链被破坏：第一个异常事件 id={result.first_bad_id}（{result.reason}）", err=True)
+    click.echo(result.message, err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint():
+    """Publish today's checkpoint (seq, head hash, time): table, public page, file, auditors' mail.
+    Safe to run more than once a day: the second run prints the day's existing checkpoint."""
+    from marketplace.audit.checkpoints import publish_checkpoint
+
+    checkpoint = publish_checkpoint()
+    click.echo(f"审计链检查点 {checkpoint.day.isoformat()}：第 {checkpoint.seq} 号事件，链头哈希 {checkpoint.head_hash}")
 
 
 @click.command("notify-due")

@@ -38,6 +38,7 @@ def app(tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = url
         UPLOAD_DIR = str(base / "uploads")
         SEARCH_INDEX_DIR = str(base / "search-index")
+        AUDIT_CHECKPOINT_FILE = str(base / "audit-checkpoints.jsonl")
 
     _reset_schema(url)
     app = create_app(Config)
@@ -49,19 +50,25 @@ def app(tmp_path_factory):
 
 
 def _wipe(app):
-    """Empty every table. DELETE rather than TRUNCATE on PostgreSQL too: TRUNCATE's fixed cost
-    per table dominated the suite; audit_events refuses DELETE (append-only trigger), so it alone
-    is truncated."""
+    """Empty every table. DELETE rather than TRUNCATE on PostgreSQL: TRUNCATE's fixed cost per
+    table dominated the suite. The audit tables refuse DELETE and TRUNCATE (triggers); for this
+    wipe only, `session_replication_role = replica` switches user triggers off for the
+    transaction (root is a superuser here). The checkpoint file goes too."""
     with app.app_context():
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         postgres = _db.engine.dialect.name == "postgresql"
         with _db.engine.begin() as conn:
+            if postgres:
+                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
             for name in tables:
-                conn.execute(sa.text(f"TRUNCATE {name}" if postgres and name == "audit_events" else f"DELETE FROM {name}"))
+                conn.execute(sa.text(f"DELETE FROM {name}"))
             conn.execute(sa.text(
                 "INSERT INTO audit_chain_head (id, seq, last_hash) VALUES (1, 0, :h)"
             ), {"h": "0" * 64})
+        checkpoint_file = app.config.get("AUDIT_CHECKPOINT_FILE")
+        if checkpoint_file and os.path.exists(checkpoint_file):
+            os.remove(checkpoint_file)
 
 
 @pytest.fixture(autouse=True)

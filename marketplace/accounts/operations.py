@@ -105,6 +105,7 @@ def create_user(actor, *, email, password, name, role, organisation=None):
     user = User(email=email, name=name, role=role, organisation=organisation,
                 password_hash=hash_password(password), is_active=True)
     db.session.add(user)
+    db.session.flush()  # organisation_id is set from the relationship only at flush
     record(actor, "user.create", user, after=_user_snapshot(user))
     return user
 
@@ -116,6 +117,7 @@ def update_user(actor, user, *, name, role, organisation=None):
     _check_role_organisation(role, organisation)
     before = _user_snapshot(user)
     user.name, user.role, user.organisation = name, role, organisation
+    db.session.flush()
     record(actor, "user.update", user, before=before, after=_user_snapshot(user))
     return user
 

@@ -184,6 +184,7 @@ def create_solution(actor, *, title, domain, summary):
     _check_domain(domain)
     solution = Solution(organisation_id=actor.organisation_id, title=title, domain=domain, summary=summary)
     db.session.add(solution)
+    db.session.flush()  # is_active takes its column default only at flush
     record(actor, "solution.create", solution, after=_solution_snapshot(solution))
     return solution
 

@@ -81,7 +81,8 @@ def test_verify_intact_chain(db):
     result = verify_chain()
     assert result.ok
     assert result.events == len(events)
-    assert result.as_dict() == {"ok": True, "events": 8, "first_bad_id": None, "reason": None}
+    assert result.as_dict() == {"ok": True, "events": 8, "first_bad_id": None, "first_bad_seq": None,
+                                "reason": None, "checkpoints": 0, "latest_checkpoint": None}
 
 
 def test_verify_after_real_operations(db, create_provider):
