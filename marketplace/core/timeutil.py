@@ -1,6 +1,6 @@
 """Times are stored in UTC and shown in Asia/Shanghai."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,6 +34,17 @@ def isoformat(value) -> str | None:
 def format_datetime(value, fmt="%Y-%m-%d %H:%M") -> str:
     value = to_shanghai(value)
     return value.strftime(fmt) if value else ""
+
+
+def format_until(value) -> str:
+    """The end of a period as offices write it: midnight is "24:00" of the day before
+    (a notice ending at 2026-12-08 00:00 runs "至 2026-12-07 24:00 止")."""
+    value = to_shanghai(value)
+    if value is None:
+        return ""
+    if value.hour == 0 and value.minute == 0 and value.second == 0:
+        return (value - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
+    return value.strftime("%Y-%m-%d %H:%M")
 
 
 def parse_iso_datetime(text: str) -> datetime:

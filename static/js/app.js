@@ -66,3 +66,11 @@ document.addEventListener("click", function (event) {
     if (message && !window.confirm(message)) event.preventDefault();
   });
 })();
+
+// 打印 buttons (the CSP forbids inline onclick); the print stylesheet in app.css lays the page out.
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    event.preventDefault();
+    window.print();
+  }
+});
