@@ -74,3 +74,14 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// Filter panels (<details data-collapse-below>) start folded on narrow screens unless a filter is
+// set; without JavaScript they simply stay open.
+(function () {
+  document.querySelectorAll("details[data-collapse-below]").forEach(function (details) {
+    var width = parseInt(details.getAttribute("data-collapse-below"), 10);
+    if (!details.hasAttribute("data-active") && window.matchMedia("(max-width: " + (width - 0.02) + "px)").matches) {
+      details.open = false;
+    }
+  });
+})();
