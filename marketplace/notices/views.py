@@ -4,9 +4,11 @@ from flask_login import current_user, login_required
 
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin
+from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
+from marketplace.core.pagination import paginate
 from marketplace.core.pdf import issue_document, pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require_role
 from marketplace.core.timeutil import isoformat
@@ -17,6 +19,9 @@ from marketplace.notices.models import Notice, Objection
 from marketplace.review.forms import ObjectionForm, ResolveForm
 from marketplace.review.permissions import notice_public
 from marketplace.submissions.forms import UploadForm
+
+# Which challenges' notices are public (review.permissions.notice_public), as a query.
+NOTICE_STATES = (ChallengeState.notice, ChallengeState.awarded)
 
 
 def _notice_challenge(challenge_id):
@@ -141,3 +146,13 @@ def notice_pdf(challenge_id):
                      issued_at=utcnow(),
                      notice_url=url_for("notices.notice", challenge_id=challenge.id, _external=True))
     return pdf_response(pdf, f"结果公示-{challenge.title}.pdf")
+
+
+@bp.get("/notices")
+def index():
+    """Every published result notice (公示), newest first: running ones and those that ended in an award."""
+    running = sa.select(Notice.id).join(Challenge, Challenge.id == Notice.challenge_id).where(
+        Notice.withdrawn_at.is_(None), Challenge.state.in_(NOTICE_STATES))
+    pagination = paginate(sa.select(Notice).where(Notice.id.in_(running))
+                          .order_by(Notice.published_at.desc(), Notice.id.desc()))
+    return render_template("notices/index.html", pagination=pagination, notice_open=ops.notice_open)

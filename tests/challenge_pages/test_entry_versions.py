@@ -52,3 +52,9 @@ def test_earlier_versions_and_their_printed_receipts(browser_for, admin, provide
         assert outsider.get(f"/submissions/{submission.id}/versions/1").status_code == 404
         assert outsider.get(f"/submissions/{submission.id}/versions/1/receipt.pdf").status_code == 404
     assert len(_issued()) == 2
+
+
+def test_visitor_sees_login_to_take_an_open_challenge(browser_for, published):
+    body = page(browser_for(None), f"/challenges/{published.id}")
+    assert f'href="/login?next=/challenges/{published.id}/submit">登录后揭榜</a>' in body
+    assert "发布于" in page(browser_for(None), "/challenges")

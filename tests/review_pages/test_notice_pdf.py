@@ -37,3 +37,18 @@ def test_the_notice_pdf_says_who_until_when_and_how_to_object(world, flow, clien
     assert printed_sha(pdf_text(client.get(f"/challenges/{w.challenge.id}/notice.pdf"))) == sha
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == PDF_ISSUED)) == 1
     assert client.get("/challenges/999999/notice.pdf").status_code == 404
+
+
+def test_public_list_of_notices_in_the_header(world, flow, client):
+    w, _f, _round_id = _to_notice(world, flow)
+    home = page(client, "/")
+    assert 'href="/notices">结果公示</a>' in home
+    listing = page(client, "/notices")  # anonymous
+    notice = db.session.scalar(sa.select(Notice).where(Notice.challenge_id == w.challenge.id))
+    assert "共 1 条公示" in listing and f'href="/challenges/{w.challenge.id}/notice"' in listing
+    assert w.challenge.title in listing and "公示中" in listing and w.providers[0][0].name in listing
+    assert notice.published_at.astimezone(to_shanghai(notice.published_at).tzinfo).strftime("%Y-%m-%d") in listing
+
+
+def test_the_notice_list_is_empty_before_any_result(client, db):
+    assert "目前没有结果公示" in page(client, "/notices")
