@@ -88,7 +88,7 @@ def _acceptance():
 
 # Every main page of every role; {…} is filled from the demo data.
 PAGES = {
-    None: ["/", "/challenges", "/challenges/{published}", "/challenges/{notice}/notice", "/providers", "/catalogue",
+    None: ["/", "/challenges", "/challenges/{published}", "/notices", "/challenges/{notice}/notice", "/providers", "/catalogue",
            "/cases", "/excellent-providers", "/search?q=养老", "/login", "/signup"],
     ADMIN: ["/admin/", "/admin/audit", "/admin/challenges", "/admin/challenges/{evaluating}/evaluation",
             "/admin/dashboard", "/admin/experts", "/admin/organisations", "/admin/users", "/admin/users/new",
