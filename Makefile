@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres e2e-deps lint check bench clean
+.PHONY: run test test-sqlite test-postgres e2e-deps system-deps lint check bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -33,6 +33,10 @@ test: $(STAMP)
 		$(BIN)/python -W error::SyntaxWarning -m pytest -q -p no:cacheprovider || exit 1; \
 		DATABASE_URL=$$TEST_DATABASE_URL $(FLASK) db check || exit 1; \
 	fi
+
+# Debian packages the PDFs and browser tests need (root): WeasyPrint's pango, a CJK font, chromium.
+system-deps:
+	apt-get install -y chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

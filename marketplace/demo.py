@@ -4,6 +4,7 @@ and challenges in every state reachable today, with clarifications and entries w
 Idempotent: every record is looked up by a natural key (email, organisation name, title) first.
 """
 
+import heapq
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.models import Challenge
 from marketplace.core.credit_code import check_character
 from marketplace.core.db import utcnow
-from marketplace.core.timeutil import SHANGHAI, today_shanghai
+from marketplace.core.timeutil import SHANGHAI, clock_at, today_shanghai
 from marketplace.extensions import db
 from marketplace.notices import operations as notice_ops
 from marketplace.providers import operations as provider_ops
@@ -98,20 +99,21 @@ def _ensure_user(admin, email, name, role, org=None):
 
 def seed():
     """Create what is missing and return {role: demo email}."""
-    admin = _ensure_user(None, "admin@demo.gov.cn", "平台管理员（演示）", Role.admin)
-    db.session.flush()
-    for name, slug in DEPARTMENTS:
-        org = _get_org(name) or create_organisation(admin, name=name, kind=OrganisationKind.department,
-                                                   contact_name=f"{name}联络员")
-        _ensure_user(admin, f"{slug}@demo.gov.cn", f"{name}经办人", Role.department, org)
-    _seed_experts(admin)
-    for name, body, slug, state, domains, solutions in PROVIDERS:
-        _seed_provider(admin, name, credit_code(body), slug, state, domains, solutions)
-    db.session.flush()
-    _seed_challenges(admin)
-    from marketplace.projects.demo import seed_projects  # last: projects need the rest of the demo data
+    story = Story(today_shanghai())
+    with clock_at(story.at(PLATFORM_START, 9)):
+        admin = _ensure_user(None, "admin@demo.gov.cn", "平台管理员（演示）", Role.admin)
+        db.session.flush()
+        for name, slug in DEPARTMENTS:
+            org = _get_org(name) or create_organisation(admin, name=name, kind=OrganisationKind.department,
+                                                       contact_name=f"{name}联络员")
+            _ensure_user(admin, f"{slug}@demo.gov.cn", f"{name}经办人", Role.department, org)
+        _seed_experts(admin)
+        for name, body, slug, state, domains, solutions in PROVIDERS:
+            _seed_provider(admin, name, credit_code(body), slug, state, domains, solutions)
+        db.session.flush()
+    from marketplace.projects.demo import project_stories  # projects need the rest of the demo data
 
-    seed_projects(admin)
+    run_stories([*challenge_stories(admin, story), *project_stories(admin, story)])
     from marketplace.needs.demo import seed_needs
 
     seed_needs(admin)
@@ -586,7 +588,7 @@ CHALLENGES = [
     {
         "title": "消防AI作战：无人机火场实景测绘与三维建模辅助指挥",
         "department": "区大数据中心", "domain": "数字治理", "required": ["数字治理"], "state": "awarded",
-        "budget": "1900000.00", "days": 20, "race_slots": 1, "min_submissions": 2, "notice_days": 0,
+        "budget": "1900000.00", "days": 20, "race_slots": 1, "min_submissions": 2,
         "plan": single_plan(),
         "description": "探索消防AI作战场景，以无人机为战时火势火情信息采集载体，在突发火灾时快速实景测绘和三维建模，"
                        "实现战时智能化、可视化、协同化的决策指挥。",
@@ -627,17 +629,85 @@ CHALLENGES = [
 ]
 
 
-def _deadline(days):
-    """17:00 Shanghai time, `days` days from today (deadlines are set and shown in Beijing time)."""
-    day = today_shanghai() + timedelta(days=days)
-    return datetime.combine(day, time(17, 0), tzinfo=SHANGHAI).astimezone(UTC)
+# --- when things happened ------------------------------------------------------------------------
+#
+# Each challenge and project is a story told through the real operations with the clock set to the
+# moment each step happened (core/timeutil.clock_at), so deadlines, publication and award dates,
+# receipts, notices and audit events are spread over months as on a platform in use, instead of all
+# being the minute the seed ran. All stories run interleaved in time order, so the audit chain's
+# sequence and its times agree. Offsets are days from the day the seed runs (negative: past).
+#
+# published: the day the admin approved it; deadline: its (original) deadline — for open challenges
+# `days` after the seed instead; closes: the day the panel's last round closed (the notice starts).
+TIMELINE = {
+    "便捷就医服务2.0": {"published": -12},
+    "为老服务一键通": {"published": -20},
+    "一网统管": {"published": -30},
+    "智慧菜场": {"published": -25},
+    "信息化标杆校": {"published": -3},
+    "一网通办 免申即享": {"drafted": -5},
+    "一网通办 智能预审": {"drafted": -16},
+    "红色场馆数字化": {"drafted": -2},
+    "数据中心能效评估": {"drafted": -8},
+    "数字小区与社区云": {"published": -31, "deadline": -6},
+    "精准助残": {"published": -26, "deadline": -3},
+    "智慧工地监管": {"published": -64, "deadline": -40},
+    "数字景区": {"published": -95, "deadline": -60, "cancelled": -70},
+    "智慧养老": {"published": -48, "deadline": -21},
+    "社区新基建": {"published": -110, "deadline": -82, "closes": -62},
+    "互联网医院进养老机构": {"published": -58, "deadline": -30, "closes": -1},
+    "消防AI作战": {"published": -190, "deadline": -160, "closes": -135},
+}
+# Partner listings, experts and departments were set up well before the first challenge.
+PLATFORM_START = -400
 
 
-def _values(spec):
+def _timeline(spec):
+    return TIMELINE[spec["title"].split("：")[0]]
+
+
+class Story:
+    """Moments of a story as days from the real today, at Beijing office hours."""
+
+    def __init__(self, today):
+        self.today = today
+
+    def at(self, day, hour=10, minute=0):
+        moment = datetime.combine(self.today + timedelta(days=day), time(hour, minute), tzinfo=SHANGHAI)
+        return moment.astimezone(UTC)
+
+    def deadline(self, day):
+        """Deadlines are set and shown at 17:00 Beijing time."""
+        return self.at(day, 17)
+
+
+def run_stories(stories):
+    """Run generator stories interleaved in time order. A story yields the moment of its next step
+    and the step runs with the clock set to that moment; the moments of one story never go back."""
+    real_now = utcnow()
+    queue = []
+    for order, story in enumerate(stories):
+        moment = next(story, None)
+        if moment is not None:
+            heapq.heappush(queue, (moment, order, story))
+    while queue:
+        moment, order, story = heapq.heappop(queue)
+        if moment > real_now:
+            raise RuntimeError(f"demo story step at {moment} lies in the future")
+        with clock_at(moment):
+            upcoming = next(story, None)
+            db.session.flush()
+        if upcoming is not None:
+            if upcoming < moment:
+                raise RuntimeError(f"demo story goes back in time: {upcoming} after {moment}")
+            heapq.heappush(queue, (upcoming, order, story))
+
+
+def _values(spec, deadline):
     return {
         "title": spec["title"], "domain": spec["domain"], "description": spec["description"],
         "pain_points": spec["pain_points"], "outcomes": spec["outcomes"],
-        "budget_yuan": Decimal(spec["budget"]), "deadline": _deadline(spec["days"]),
+        "budget_yuan": Decimal(spec["budget"]), "deadline": deadline,
         "required_domains": spec["required"], "race_slots": spec["race_slots"],
         "min_submissions": spec["min_submissions"], "notice_days": spec.get("notice_days", 5),
         "contact": f"{spec['department']}联络员 {CONTACT_PHONE}", "rounds": spec["plan"],
@@ -648,59 +718,76 @@ def _provider_user(slug):
     return _get_user(f"{slug}@demo-provider.cn")
 
 
-def _seed_challenges(admin):
+def challenge_stories(admin, story):
     for spec in CHALLENGES:
         if db.session.scalar(sa.select(Challenge.id).where(Challenge.title == spec["title"])) is None:
-            _seed_challenge(admin, spec)
-            db.session.flush()
+            yield _challenge_story(admin, spec, story)
 
 
-def _seed_challenge(admin, spec):
+def _challenge_story(admin, spec, story):  # noqa: C901 - one story, told in order
     department = _get_user(f"{DEPARTMENT_SLUGS[spec['department']]}@demo.gov.cn")
     target = spec["state"]
-    challenge = challenge_ops.create_challenge(department, _values(spec))
-    db.session.flush()
+    when = _timeline(spec)
+    if "drafted" in when:
+        drafted = when["drafted"]
+    else:
+        drafted = when["published"] - 6
+    past = "deadline" in when
+    if past:
+        deadline = story.deadline(when["deadline"])
+    elif spec.get("extend_days"):
+        deadline = story.deadline(when["published"] + spec["days"])  # the original, extended later
+    else:
+        deadline = story.deadline(spec["days"])
+    yield story.at(drafted, 9, 30)
+    challenge = challenge_ops.create_challenge(department, _values(spec, deadline))
     if target == "draft":
-        return challenge
+        return
+    yield story.at(drafted + 2, 15)
     challenge_ops.submit_for_review(department, challenge)
     if target == "pending_review":
-        return challenge
+        return
     if target == "returned":
-        return challenge_ops.return_challenge(admin, challenge, reason=spec["return_reason"])
+        yield story.at(drafted + 5, 11)
+        challenge_ops.return_challenge(admin, challenge, reason=spec["return_reason"])
+        return
+    published = when["published"]
+    yield story.at(published, 10)
     challenge_ops.approve_challenge(admin, challenge)
     questions = []
-    for slug, text, answer in spec.get("questions", []):
-        question = challenge_ops.ask_question(_provider_user(slug), challenge, text=text)
-        questions.append((question, answer))
-    db.session.flush()
+    for index, (slug, text, answer) in enumerate(spec.get("questions", [])):
+        yield story.at(published + 1, 11 + index)
+        questions.append((challenge_ops.ask_question(_provider_user(slug), challenge, text=text), answer))
     for question, answer in questions:
         if answer is not None:
+            yield story.at(published + 2, 15)
             challenge_ops.answer_question(department, question, text=answer)
-    for slug, versions, *withdraw in spec.get("entries", []):
+    for index, (slug, versions, *withdraw) in enumerate(spec.get("entries", [])):
         user = _provider_user(slug)
+        yield story.at(published + 3 + 2 * index, 16, 20)
         submission, _ = submission_ops.submit_entry(user, challenge, **versions[0])
-        for later in versions[1:]:
+        for number, later in enumerate(versions[1:], start=1):
+            yield story.at(published + 3 + 2 * index + number, 11, 5)
             submission_ops.update_entry(user, submission, **later)
         if withdraw:
+            yield story.at(published + 4 + 2 * index + len(versions), 9, 40)
             submission_ops.withdraw_entry(user, submission)
     if spec.get("extend_days"):
-        challenge_ops.extend_deadline(department, challenge, deadline=_deadline(spec["extend_days"]))
+        yield story.at(when["published"] + spec["days"] - 3, 14)
+        challenge_ops.extend_deadline(department, challenge, deadline=story.deadline(spec["extend_days"]))
     if target == "cancelled":
+        yield story.at(when["cancelled"], 16)
         challenge_ops.cancel_challenge(department, challenge, reason=spec["cancel_reason"])
-    elif target in ("closed", "failed", *REVIEW_STATES):
-        # demo only: the entries above were taken before a future deadline, as the rules demand;
-        # to show a challenge after its deadline the deadline is moved to this moment (after the
-        # last entry, so the entries' receipts and the audit trail stay in order) and the
-        # challenge is closed exactly as the first request after a real deadline would do.
-        challenge.deadline = utcnow()
-        db.session.flush()
-        challenge_ops.close_if_due(challenge, now=challenge.deadline)
-        if target in REVIEW_STATES:
-            REVIEW_STATES[target](admin, challenge, spec["review"])
-            db.session.flush()
-        if challenge.state.value != target:
-            raise RuntimeError(f"demo challenge “{challenge.title}” ended as {challenge.state.value}, not {target}")
-    return challenge
+        return
+    if not past:
+        return
+    # The first request after the deadline closes it (or 流标 below min_submissions).
+    yield story.at(when["deadline"], 17, 1)
+    challenge_ops.close_if_due(challenge)
+    if target in REVIEW_STATES:
+        yield from REVIEW_STATES[target](admin, challenge, spec["review"], story, when)
+    if challenge.state.value != target:
+        raise RuntimeError(f"demo challenge “{challenge.title}” ended as {challenge.state.value}, not {target}")
 
 
 # --- evaluation: panels, declarations, sheets, the race, the notice and the award ----------------
@@ -744,38 +831,42 @@ def _slug_of(provider_id):
     return user.email.split("@")[0]
 
 
-def _score_and_submit(round_, review, *, skip=()):
-    for member in review_ops.members(round_):
-        if member.evaluator_id in skip:
-            continue
-        evaluator = member.evaluator
-        review_ops.sign_declaration(evaluator, round_, conflict_provider_ids=[])
-        entries = review_ops.entries_for(member)
-        review_ops.save_sheet(evaluator, round_, _sheet(round_, _expert_number(evaluator), entries, review))
-        review_ops.submit_sheet(evaluator, round_)
-
-
 def _expert_number(user):
     return int(user.email.removeprefix("expert").split("@")[0])
 
 
-def _first_round(admin, challenge, review):
+def _first_round(admin, challenge, review, story, when):
+    """Panel drawn two days after the deadline, round opened the next day, each expert scores on a
+    later day, the round closes on `closes` (its results are the notice or the race)."""
     round_ = challenge.rounds[0]
+    deadline = when["deadline"]
+    yield story.at(deadline + 2, 10)
     review_ops.draw_panel(admin, round_, size=round_.min_panel, seed=review["draw_seed"])
+    yield story.at(deadline + 3, 9)
     review_ops.open_round(admin, round_)
-    _score_and_submit(round_, review)
+    for index, member in enumerate(review_ops.members(round_)):
+        evaluator = member.evaluator
+        yield story.at(deadline + 4 + index, 14, 10 * index)
+        review_ops.sign_declaration(evaluator, round_, conflict_provider_ids=[])
+        entries = review_ops.entries_for(member)
+        review_ops.save_sheet(evaluator, round_, _sheet(round_, _expert_number(evaluator), entries, review))
+        review_ops.submit_sheet(evaluator, round_)
+    yield story.at(when["closes"], 10)
     review_ops.close_round(admin, round_)
-    return round_
 
 
-def _seed_evaluating(admin, challenge, review):
+def _seed_evaluating(admin, challenge, review, story, when):
     """A round half-way: some sheets submitted (one with a declared conflict), one returned with a
     reason, one draft, and the printed demo evaluator (expert 1) yet to sign the declaration."""
     round_ = challenge.rounds[0]
+    deadline = when["deadline"]
+    yield story.at(deadline + 5, 10)
     review_ops.set_panel(admin, round_, [_expert(n).id for n in review["panel"]])
+    yield story.at(deadline + 7, 9)
     review_ops.open_round(admin, round_)
-    for number in (*review["submitted"], *review["drafts"]):
+    for index, number in enumerate((*review["submitted"], *review["drafts"])):
         evaluator = _expert(number)
+        yield story.at(deadline + 8 + index, 15, 30)
         conflicts = [_provider(slug).id for slug in review["conflicts"].get(number, [])]
         member = review_ops.sign_declaration(evaluator, round_, conflict_provider_ids=conflicts)
         entries = review_ops.entries_for(member)
@@ -784,37 +875,43 @@ def _seed_evaluating(admin, challenge, review):
         if number in review["drafts"]:
             first = _slug_of(entries[0].submission.provider_id)
             only = {(first, i) for i in range(len(round_.criteria))}
-        rows = _sheet(round_, number, entries, review, only=only)
-        review_ops.save_sheet(evaluator, round_, rows)
+        review_ops.save_sheet(evaluator, round_, _sheet(round_, number, entries, review, only=only))
         if number in review["submitted"]:
             review_ops.submit_sheet(evaluator, round_)
     number, reason = review["returned"]
+    yield story.at(deadline + 14, 11)
     review_ops.return_sheet(admin, round_, _expert(number).id, reason=reason)
 
 
-def _seed_racing(admin, challenge, review):
+def _seed_racing(admin, challenge, review, story, when):
     """The proposal round closed: the top race_slots entries race (and are told), the rest are
     told they are out; the mid-term panel is drawn and the round waits to be opened."""
-    _first_round(admin, challenge, review)
+    yield from _first_round(admin, challenge, review, story, when)
     midterm = challenge.rounds[1]
+    yield story.at(when["closes"] + 5, 10)
     review_ops.draw_panel(admin, midterm, size=midterm.min_panel, seed=review["midterm_seed"])
 
 
-def _seed_notice(admin, challenge, review):
+def _seed_notice(admin, challenge, review, story, when):
     """The last round closed: the ranking is published for the notice period (公示期, working days),
     and a losing provider has lodged an objection the admin has not resolved yet."""
-    _first_round(admin, challenge, review)
+    yield from _first_round(admin, challenge, review, story, when)
     slug, reason = review["objection"]
+    yield story.at(when["closes"], 16, 30)
     notice_ops.lodge_objection(_provider_user(slug), challenge, reason=reason)
 
 
-def _seed_awarded(admin, challenge, review):
-    """notice_days 0: the notice has no fixed end and the admin may finalize at once (a challenge
-    with a running notice period cannot be finalized before it ends). An objection was lodged and
-    dismissed first, then the winner is awarded and its project enters the library."""
-    _seed_notice(admin, challenge, review)
+def _seed_awarded(admin, challenge, review, story, when):
+    """An objection was lodged during the notice and dismissed; after the notice period ended the
+    admin awarded the winner, whose project entered the library."""
+    yield from _first_round(admin, challenge, review, story, when)
+    slug, reason = review["objection"]
+    yield story.at(when["closes"] + 2, 16, 30)
+    notice_ops.lodge_objection(_provider_user(slug), challenge, reason=reason)
+    yield story.at(when["closes"] + 5, 11)
     objection = notice_ops.pending_objections(challenge)[0]
     notice_ops.resolve_objection(admin, objection, decision="dismissed", note=review["dismiss"])
+    yield story.at(when["closes"] + 12, 10)
     notice_ops.finalize(admin, challenge)
 
 

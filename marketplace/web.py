@@ -111,6 +111,7 @@ def register_security_headers(app):
 
 def register_template_helpers(app):
     app.jinja_env.filters["dt"] = timeutil.format_datetime
+    app.jinja_env.filters["until"] = timeutil.format_until
     app.jinja_env.filters["yuan"] = money.format_yuan
     app.jinja_env.filters["label"] = lambda value: getattr(value, "label", value) if value is not None else ""
     app.jinja_env.filters["markdown"] = render_markdown

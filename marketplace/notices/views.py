@@ -4,9 +4,14 @@ from flask_login import current_user, login_required
 
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin
+from marketplace.challenges.states import ChallengeState
+from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
+from marketplace.core.pagination import paginate
+from marketplace.core.pdf import issue_document, pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require_role
+from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 from marketplace.notices import bp
 from marketplace.notices import operations as ops
@@ -14,6 +19,9 @@ from marketplace.notices.models import Notice, Objection
 from marketplace.review.forms import ObjectionForm, ResolveForm
 from marketplace.review.permissions import notice_public
 from marketplace.submissions.forms import UploadForm
+
+# Which challenges' notices are public (review.permissions.notice_public), as a query.
+NOTICE_STATES = (ChallengeState.notice, ChallengeState.awarded)
 
 
 def _notice_challenge(challenge_id):
@@ -115,3 +123,36 @@ def finalize(challenge_id):
     db.session.commit()
     flash("已确认挂帅，项目已进入重点项目库", "success")
     return redirect(url_for("notices.notice", challenge_id=challenge.id))
+
+
+@bp.get("/challenges/<int:challenge_id>/notice.pdf")
+def notice_pdf(challenge_id):
+    """The notice as offices file it: issuing office, period "至 … 24:00 止", objection channel."""
+    challenge = _notice_challenge(challenge_id)
+    current = ops.current_notice(challenge)
+    if current is None or not notice_public(challenge):
+        raise NotFound()
+    winner = next(r for r in current.ranking if r["submission_id"] == current.winner_submission_id)
+    content = {
+        "document": "notice", "notice_id": current.id, "challenge": challenge.title,
+        "issuer": challenge.department.name, "published_at": isoformat(current.published_at),
+        "ends_at": isoformat(current.ends_at), "ranking": current.ranking,
+        "winner": winner["provider_name"], "awarded": challenge.state.value == "awarded",
+        "contact": challenge.contact,
+    }
+    sha256 = issue_document(current_user, "notice", current, content)
+    db.session.commit()
+    pdf = render_pdf("pdf/notice.html", challenge=challenge, notice=current, winner=winner, sha256=sha256,
+                     issued_at=utcnow(),
+                     notice_url=url_for("notices.notice", challenge_id=challenge.id, _external=True))
+    return pdf_response(pdf, f"结果公示-{challenge.title}.pdf")
+
+
+@bp.get("/notices")
+def index():
+    """Every published result notice (公示), newest first: running ones and those that ended in an award."""
+    running = sa.select(Notice.id).join(Challenge, Challenge.id == Notice.challenge_id).where(
+        Notice.withdrawn_at.is_(None), Challenge.state.in_(NOTICE_STATES))
+    pagination = paginate(sa.select(Notice).where(Notice.id.in_(running))
+                          .order_by(Notice.published_at.desc(), Notice.id.desc()))
+    return render_template("notices/index.html", pagination=pagination, notice_open=ops.notice_open)

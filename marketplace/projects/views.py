@@ -5,11 +5,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
 from marketplace.core.pagination import paginate
+from marketplace.core.pdf import issue_document, pdf_response, render_pdf
 from marketplace.core.permissions import require, require_role
-from marketplace.core.timeutil import today_shanghai
+from marketplace.core.timeutil import isoformat, today_shanghai
 from marketplace.extensions import db
 from marketplace.projects import bp, charts, permissions, queries
 from marketplace.projects import operations as ops
@@ -380,3 +382,28 @@ def dashboard_export(name, fmt):
     return Response(charts.table_xlsx(table),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/acceptances/<int:acceptance_id>/certificate.pdf")
+@login_required
+def acceptance_certificate(acceptance_id):
+    """验收证书 once the panel has concluded; before that there is nothing to certify (404)."""
+    acceptance = _visible_acceptance(acceptance_id)
+    if acceptance.conclusion is None or acceptance.concluded_at is None:
+        raise NotFound()
+    project = acceptance.project
+    content = {
+        "document": "acceptance_certificate", "acceptance_id": acceptance.id, "attempt": acceptance.attempt,
+        "project": project.title, "department": project.department.name,
+        "provider": project.provider.name if project.provider else None,
+        "conclusion": acceptance.conclusion.value, "rectify_by": acceptance.rectify_by,
+        "concluded_at": isoformat(acceptance.concluded_at), "findings": acceptance.findings,
+        "items": [{"item": i.item, "passed": i.passed, "note": i.note} for i in acceptance.items],
+        "members": [{"name": m.user.name, "conclusion": m.conclusion.value if m.conclusion else None,
+                     "signed_at": isoformat(m.signed_at)} for m in acceptance.members],
+    }
+    sha256 = issue_document(current_user, "acceptance_certificate", acceptance, content)
+    db.session.commit()
+    pdf = render_pdf("pdf/certificate.html", acceptance=acceptance, project=project, sha256=sha256,
+                     issued_at=utcnow())
+    return pdf_response(pdf, f"验收证书-{project.title}-第{acceptance.attempt}次.pdf")

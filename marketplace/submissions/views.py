@@ -4,9 +4,12 @@ from flask_login import current_user, login_required
 from marketplace.challenges import permissions as challenge_permissions
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import AFTER_DEADLINE_STATES
+from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
+from marketplace.core.pdf import issue_document, pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require, require_role
+from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
@@ -161,3 +164,47 @@ def for_challenge(challenge_id):
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))
     return render_template("submissions/for_challenge.html", challenge=challenge,
                            submissions=ops.challenge_submissions(challenge))
+
+
+CHANGE_LABELS = {"created": "首次提交", "edited": "修改", "file_added": "上传附件", "file_removed": "删除附件",
+                 "withdrawn": "撤回"}
+
+
+def _own_version(submission_id, number):
+    """The provider's own entry at one of its versions; everyone else gets a 404 (sealed)."""
+    submission = _submission(submission_id)
+    if not permissions.is_owner(current_user, submission):
+        raise NotFound()
+    version = next((v for v in submission.versions if v.version == number), None)
+    if version is None:
+        raise NotFound()
+    return submission, version
+
+
+@bp.get("/submissions/<int:submission_id>/versions/<int:number>")
+@login_required
+def version(submission_id, number):
+    """An earlier version exactly as it was received, with that version's receipt."""
+    submission, version = _own_version(submission_id, number)
+    return render_template("submissions/version.html", submission=submission, challenge=submission.challenge,
+                           version=version, receipt=ops.receipt(submission, version),
+                           change_label=CHANGE_LABELS.get(version.change, version.change))
+
+
+@bp.get("/submissions/<int:submission_id>/versions/<int:number>/receipt.pdf")
+@login_required
+def receipt_pdf(submission_id, number):
+    submission, version = _own_version(submission_id, number)
+    receipt = ops.receipt(submission, version)
+    content = {
+        "document": "receipt", "entry_number": receipt["entry_number"], "version": version.version,
+        "challenge": submission.challenge.title, "provider": submission.provider.name,
+        "received_at": isoformat(version.created_at), "price_fen": version.price_fen,
+        "files": [{"name": f["name"], "sha256": f["sha256"]} for f in version.files],
+    }
+    sha256 = issue_document(current_user, "receipt", submission, content)
+    db.session.commit()
+    pdf = render_pdf("pdf/receipt.html", submission=submission, challenge=submission.challenge, version=version,
+                     receipt=receipt, change_label=CHANGE_LABELS.get(version.change, version.change),
+                     sha256=sha256, issued_at=utcnow())
+    return pdf_response(pdf, f"揭榜回执-{receipt['entry_number']}-第{version.version}版.pdf")

@@ -66,3 +66,22 @@ document.addEventListener("click", function (event) {
     if (message && !window.confirm(message)) event.preventDefault();
   });
 })();
+
+// 打印 buttons (the CSP forbids inline onclick); the print stylesheet in app.css lays the page out.
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    event.preventDefault();
+    window.print();
+  }
+});
+
+// Filter panels (<details data-collapse-below>) start folded on narrow screens unless a filter is
+// set; without JavaScript they simply stay open.
+(function () {
+  document.querySelectorAll("details[data-collapse-below]").forEach(function (details) {
+    var width = parseInt(details.getAttribute("data-collapse-below"), 10);
+    if (!details.hasAttribute("data-active") && window.matchMedia("(max-width: " + (width - 0.02) + "px)").matches) {
+      details.open = false;
+    }
+  });
+})();

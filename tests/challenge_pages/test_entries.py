@@ -93,7 +93,9 @@ def test_provider_submits_edits_uploads_and_withdraws(browser_for, provider, pub
     assert ("success", "方案已更新为第 2 版，回执已生成。") in flashes(body)
     assert "版本 第 2 版" in visible(body)
     versions = visible(body.split("版本记录")[1])
-    assert re.search(r"2 修改 \S+ \S+ 950,000.00 0 1 首次提交 \S+ \S+ 980,000.00 0", versions), versions
+    # each version row links to that version and its receipt (submissions.version)
+    assert re.search(r"2 修改 \S+ \S+ 950,000.00 0 查看第 2 版及回执 1 首次提交 \S+ \S+ 980,000.00 0 查看第 1 版及回执",
+                     versions), versions
 
     # Attachments: bad files are explained, a good one gets its SHA-256 on the receipt.
     for name, content, message in [

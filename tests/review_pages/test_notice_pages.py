@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.challenges.models import Challenge, EvaluationRound
 from marketplace.core.db import utcnow
-from marketplace.core.timeutil import format_datetime
+from marketplace.core.timeutil import format_until
 from marketplace.extensions import db
 from marketplace.notices.models import Notice, Objection
 from marketplace.projects.models import Project
@@ -51,7 +51,7 @@ def test_the_public_notice_objections_and_the_award(world, flow, browser, client
     assert "评审结果公示" in public
     winner_name, second_name, third_name = (org.name for org, _u, _a in w.providers)
     assert re.search(rf'data-testid="proposed-winner">{re.escape(winner_name)}<', public)
-    assert format_datetime(notice.ends_at) in public and "按工作日计算" in public
+    assert f"至 <strong>{format_until(notice.ends_at)}</strong> 止" in public and "按工作日计算" in public
     ranking = " ".join(visible(public.split('data-testid="ranking">', 1)[1].split("</table>", 1)[0]).split())
     assert ranking == f"排名 服务商 得分 1 {winner_name} 80.00 2 {second_name} 60.00 3 {third_name} 50.00"
     assert 'action="' + url.replace("notice", "objections") not in public and "提交异议" not in public
