@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "user.change_password": "修改密码",
     "user.sign_up": "服务商注册账号",
     "user.login": "登录",
+    "user.logout": "退出登录（结束该用户全部会话）",
     "user.token_issued": "签发接口令牌",
     "user.expert_domains": "设置专家领域",
     # partner list and catalogue
@@ -88,6 +89,21 @@ ACTION_LABELS = {
     "acceptance.sign": "验收专家签署",
     "acceptance.conclude": "形成验收结论",
     "case.publish": "发布案例",
+    # scenario needs (需求征集)
+    "need.submit": "提交场景需求",
+    "need.update": "修改场景需求",
+    "need.resubmit": "重新提交场景需求",
+    "need.accept": "受理场景需求",
+    "need.return": "退回场景需求",
+    "need.reject": "不予采纳场景需求",
+    "need.merge": "合并重复需求",
+    "need.publish": "发布场景需求",
+    "need.convert": "需求转为榜单",
+    "need_batch.create": "编制场景需求清单",
+    "need_batch.publish": "发布场景需求清单",
+    "subscriptions.update": "修改关注的领域",
+    # printed documents
+    "document.pdf_issued": "文件出具",
     # the audit log itself
     "platform.tick": "系统定时任务",
 }
