@@ -4,7 +4,6 @@ from marketplace.api import api_user, endpoint, json_body
 from marketplace.api.serializers import round_json, submission_json
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin, is_owner_department
-from marketplace.challenges.states import RoundStatus
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import validate_json
 from marketplace.core.timeutil import isoformat
@@ -16,6 +15,7 @@ from marketplace.review import operations as ops
 from marketplace.review import queries
 from marketplace.review.forms import ObjectionForm, ResolveForm, SheetReturnForm
 from marketplace.review.permissions import notice_public
+from marketplace.review.states import RoundStatus
 from marketplace.submissions.forms import UploadForm
 
 
@@ -275,8 +275,11 @@ def resolve_objection(objection_id):
           summary="确认挂帅（管理员）：公示期结束且无待处理异议 → awarded，创建项目")
 def finalize(challenge_id):
     challenge = _challenge(challenge_id)
-    challenge, project = notice_ops.finalize(api_user(), challenge)
+    challenge = notice_ops.finalize(api_user(), challenge)
     from marketplace.api.serializers import challenge_json
+    from marketplace.projects.queries import challenge_project
+
+    project = challenge_project(challenge)
 
     return {**challenge_json(challenge), "project_id": project.id}
 

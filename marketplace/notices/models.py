@@ -5,8 +5,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.challenges.models import Challenge
 from marketplace.core.db import IdMixin, TimestampMixin, UTCDateTime, enum_type
-from marketplace.core.enums import LabeledEnum
 from marketplace.extensions import db
+from marketplace.notices.states import ObjectionState
 
 
 class Notice(IdMixin, db.Model):
@@ -24,12 +24,6 @@ class Notice(IdMixin, db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an objection was upheld
 
     challenge: Mapped[Challenge] = relationship()
-
-
-class ObjectionState(LabeledEnum):
-    pending = "pending", "待处理"
-    dismissed = "dismissed", "驳回"
-    upheld = "upheld", "异议成立"
 
 
 class Objection(IdMixin, TimestampMixin, db.Model):

@@ -111,7 +111,7 @@ def finalize(challenge_id):
     challenge = _notice_challenge(challenge_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    _, project = ops.finalize(current_user, challenge)
+    ops.finalize(current_user, challenge)
     db.session.commit()
     flash("已确认挂帅，项目已进入重点项目库", "success")
     return redirect(url_for("notices.notice", challenge_id=challenge.id))

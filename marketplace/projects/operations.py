@@ -100,7 +100,7 @@ def _provider(provider_id):
     return org
 
 
-def _check_solution(solution_id, provider_id, field="solution_id"):
+def check_solution(solution_id, provider_id, field="solution_id"):
     if solution_id is None:
         return None
     from marketplace.providers.models import Solution
@@ -112,9 +112,10 @@ def _check_solution(solution_id, provider_id, field="solution_id"):
 
 
 def create_project(actor, *, title, domain, approved_budget_yuan, description="", provider_id=None,
-                   solution_id=None, department_id=None, challenge_id=None, submission_id=None):
+                   solution_id=None, department_id=None, challenge_id=None, submission_id=None, announce=True):
     """申报: a department enters a project into the key-project library directly; it starts in
-    `application`. (An awarded challenge makes one through `create_project_from_award`.)"""
+    `application`. (An awarded challenge makes one through `create_project_from_award`, whose
+    award notice already tells everyone: announce=False keeps it to one notice per person.)"""
     if department_id is None:
         if actor is None or actor.role != Role.department or actor.organisation_id is None:
             raise NotAllowed("只有发榜单位用户可以申报项目")
@@ -122,7 +123,7 @@ def create_project(actor, *, title, domain, approved_budget_yuan, description=""
     if domain not in DOMAINS:
         raise ValidationFailed(fields={"domain": "请选择有效的场景领域"})
     provider = _provider(provider_id)
-    _check_solution(solution_id, provider_id)
+    check_solution(solution_id, provider_id)
     project = Project(
         title=title, domain=domain, description=description or "", department_id=department_id,
         provider_id=provider.id if provider else None, solution_id=solution_id, challenge_id=challenge_id,
@@ -135,9 +136,10 @@ def create_project(actor, *, title, domain, approved_budget_yuan, description=""
         "title": title, "domain": domain, "department_id": department_id, "provider_id": project.provider_id,
         "approved_fen": project.approved_fen, "challenge_id": challenge_id, "submission_id": submission_id,
         "stage": project.stage})
-    notify(_stakeholders(project), "project.created", "新项目已进入项目库",
-           f"项目“{title}”已进入重点项目库（申报阶段），批复预算 {format_yuan(project.approved_fen)} 元。",
-           link=_link(project))
+    if announce:
+        notify(_stakeholders(project), "project.created", "新项目已进入项目库",
+               f"项目“{title}”已进入重点项目库（申报阶段），批复预算 {format_yuan(project.approved_fen)} 元。",
+               link=_link(project))
     return project
 
 
@@ -156,7 +158,8 @@ def create_project_from_award(actor, challenge, submission):
     return create_project(
         actor, title=challenge.title, domain=challenge.domain, approved_budget_yuan=fen_to_yuan(budget_fen),
         description=challenge.outcomes or challenge.description, provider_id=submission.provider_id,
-        department_id=challenge.department_id, challenge_id=challenge.id, submission_id=submission.id)
+        department_id=challenge.department_id, challenge_id=challenge.id, submission_id=submission.id,
+        announce=False)
 
 
 def assign_provider(actor, project, provider_id, solution_id=None):
@@ -166,7 +169,7 @@ def assign_provider(actor, project, provider_id, solution_id=None):
     provider = _provider(provider_id)
     if provider is None:
         raise ValidationFailed(fields={"provider_id": "请选择服务商"})
-    _check_solution(solution_id, provider.id)
+    check_solution(solution_id, provider.id)
     before = {"provider_id": project.provider_id, "solution_id": project.solution_id}
     project.provider_id, project.solution_id = provider.id, solution_id
     record(actor, "project.assign_provider", project, before=before,

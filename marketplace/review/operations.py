@@ -15,27 +15,57 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role, User
 from marketplace.audit.operations import record
 from marketplace.challenges import operations as challenge_ops
-from marketplace.challenges.models import EvaluationRound
-from marketplace.challenges.states import ChallengeState, RoundStatus
+from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.money import yuan_to_fen
 from marketplace.extensions import db
-from marketplace.notifications.operations import admins, notify, organisation_users
-from marketplace.review import scoring
-from marketplace.review.models import DeclaredConflict, EvaluatorDomain, PanelMember, RoundEntry, Score, SheetStatus
-from marketplace.submissions.models import Submission, SubmissionState
+from marketplace.review import events, scoring
+from marketplace.review.models import (
+    Criterion,
+    DeclaredConflict,
+    EvaluationRound,
+    EvaluatorDomain,
+    PanelMember,
+    RoundEntry,
+    Score,
+)
+from marketplace.review.states import ROUND_MACHINE, SHEET_MACHINE, Aggregation, RoundStatus, SheetStatus
+from marketplace.submissions import queries as submission_queries
 
 S = ChallengeState
 PANEL_STATES = (S.closed, S.evaluating, S.racing)
 
 
-def _link(round_):
-    return f"/review/rounds/{round_.id}"
-
-
 def participating_provider_ids(challenge) -> set[int]:
-    return set(db.session.scalars(sa.select(Submission.provider_id).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted)))
+    return submission_queries.live_provider_ids(challenge)
+
+
+def _move_round(round_, action):
+    round_.status = ROUND_MACHINE.target(round_.status, action)
+
+
+def _move_sheet(member, action):
+    member.sheet_status = SHEET_MACHINE.target(member.sheet_status, action)
+
+
+# --- the evaluation plan (written when the challenge is drafted or edited) --------------------
+
+def write_plan(challenge, plan):
+    """The rounds and criteria of a challenge, from the challenge form's plan (already checked)."""
+    challenge.rounds.clear()
+    db.session.flush()
+    for position, values in enumerate(plan, start=1):
+        threshold = values.get("advance_threshold")
+        challenge.rounds.append(EvaluationRound(
+            position=position, name=values["name"], aggregation=Aggregation(values["aggregation"]),
+            advance_top=values.get("advance_top"), blind=bool(values.get("blind")),
+            advance_threshold_centi=None if threshold is None else yuan_to_fen(threshold),
+            min_panel=values.get("min_panel") or 3, tie_break_position=values.get("tie_break_position"),
+            criteria=[Criterion(position=i, name=c["name"], description=c.get("description") or "",
+                                weight=c["weight"], max_points=c["max_points"])
+                      for i, c in enumerate(values["criteria"], start=1)],
+        ))
 
 
 def members(round_) -> list[PanelMember]:
@@ -119,9 +149,7 @@ def set_panel(actor, round_, evaluator_ids, *, action="round.panel", extra=None)
             db.session.add(PanelMember(round_id=round_.id, evaluator_id=evaluator_id))
             added.append(users[evaluator_id])
     record(actor, action, round_, before={"panel": sorted(current)}, after={"panel": sorted(ids), **(extra or {})})
-    notify(added, "round.assigned", "您被选入评审专家组",
-           f"榜单“{round_.challenge.title}”第 {round_.position} 轮“{round_.name}”。评审开始后请先签署回避声明。",
-           link=_link(round_))
+    events.panel_assigned.send(round_, added=added)
     return members(round_)
 
 
@@ -175,19 +203,16 @@ def open_round(actor, round_):
         previous = earlier[-1]
         submission_ids = [e.submission_id for e in round_entries(previous) if e.advanced]
     else:
-        submission_ids = [s.id for s in db.session.scalars(sa.select(Submission).where(
-            Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted))]
+        submission_ids = [s.id for s in submission_queries.live_entries(challenge)]
     if not submission_ids:
         raise Conflict("没有可参加本轮评审的方案")
     for index, submission_id in enumerate(sorted(submission_ids, key=lambda sid: _blind_order(round_.id, sid))):
         db.session.add(RoundEntry(round_id=round_.id, submission_id=submission_id, label=_label(index)))
-    if challenge.state == S.closed:
-        challenge_ops._transition(actor, challenge, "start_evaluation")
-    round_.status, round_.opened_at = RoundStatus.open, utcnow()
+    _move_round(round_, "open")
+    round_.opened_at = utcnow()
     record(actor, "round.open", round_, before={"status": RoundStatus.setup},
            after={"status": RoundStatus.open, "entries": sorted(submission_ids), "panel": [m.evaluator_id for m in panel]})
-    notify([m.evaluator for m in panel], "round.opened", "评审已开始",
-           f"榜单“{challenge.title}”第 {round_.position} 轮“{round_.name}”已开始，请先签署回避声明再评分。", link=_link(round_))
+    events.round_opened.send(round_, actor=actor)
     return round_
 
 
@@ -280,8 +305,7 @@ def save_sheet(actor, round_, scores):
         row.points_centi, row.comment = int(points * 100), comment
     if errors:
         raise ValidationFailed(fields=errors)
-    if member.sheet_status == SheetStatus.pending:
-        member.sheet_status = SheetStatus.draft
+    _move_sheet(member, "save")
     return member
 
 
@@ -317,7 +341,8 @@ def submit_sheet(actor, round_):
                 errors[key] = f"方案 {entry.label}“{criterion.name}”的分数处于最低或最高 10% 区间，请填写评语"
     if errors:
         raise ValidationFailed("评分表不完整，不能提交", fields=errors)
-    member.sheet_status, member.submitted_at, member.return_reason = SheetStatus.submitted, utcnow(), None
+    _move_sheet(member, "submit")
+    member.submitted_at, member.return_reason = utcnow(), None
     record(actor, "round.sheet_submit", member, after={
         "round_id": round_.id, "totals": {str(k): str(v) for k, v in sheet_totals(member, entries).items()},
         "scores": [[s.submission_id, s.criterion_id, s.points_centi] for s in sorted(
@@ -336,11 +361,11 @@ def return_sheet(actor, round_, evaluator_id, *, reason):
         raise NotFound("该专家不在本轮专家组中")
     if member.sheet_status != SheetStatus.submitted:
         raise Conflict("该专家的评分表尚未提交，无需退回")
-    member.sheet_status, member.return_reason = SheetStatus.draft, reason
+    _move_sheet(member, "return")
+    member.return_reason = reason
     record(actor, "round.sheet_return", member, before={"sheet_status": SheetStatus.submitted},
            after={"sheet_status": SheetStatus.draft, "reason": reason, "round_id": round_.id})
-    notify([member.evaluator], "round.sheet_returned", "评分表被退回修改",
-           f"第 {round_.position} 轮“{round_.name}”的评分表被退回。理由：{reason}", link=_link(round_))
+    events.sheet_returned.send(member, reason=reason)
     return member
 
 
@@ -386,9 +411,7 @@ def compute_results(round_, panel, entries):
 
 def close_round(actor, round_):
     """Close the round: refused while any sheet is outstanding; the results are computed and
-    stored once; entries advance; the challenge races or goes to the public notice."""
-    from marketplace.notices.operations import publish_notice
-
+    stored once; the round is published (the workflow moves the challenge on)."""
     _require_open(round_)
     panel = members(round_)
     outstanding = [m.evaluator.name for m in panel if m.sheet_status != SheetStatus.submitted]
@@ -397,8 +420,7 @@ def close_round(actor, round_):
     entries = {e.id: e for e in round_entries(round_)}
     ranked, notes = compute_results(round_, panel, list(entries.values()))
     challenge = round_.challenge
-    last = round_.is_last
-    if last:
+    if round_.is_last:
         advancing = {ranked[0][1].entry_id}
     else:
         top = round_.advance_top
@@ -411,50 +433,45 @@ def close_round(actor, round_):
         entry.rank = position
         entry.advanced = item.entry_id in advancing
         entry.details = item.extra
-    round_.status, round_.closed_at = RoundStatus.closed, utcnow()
+    _move_round(round_, "close")
+    _move_round(round_, "publish")
+    round_.closed_at = utcnow()
     round_.results_note = "；".join(notes) or None
     record(actor, "round.close", round_, before={"status": RoundStatus.open}, after={
         "status": RoundStatus.closed, "aggregation": round_.aggregation, "note": round_.results_note,
         "results": [[entries[i.entry_id].submission_id, str(scoring.round2(i.score)), p,
                      i.entry_id in advancing] for p, i in ranked]})
-    advanced_subs = [entries[i].submission for i in advancing]
-    eliminated_subs = [entries[i.entry_id].submission for _, i in ranked if i.entry_id not in advancing]
-    if last:
-        publish_notice(actor, challenge, round_, [(p, entries[i.entry_id]) for p, i in ranked])
-    else:
-        if challenge.race_slots > 1 and challenge.state == S.evaluating:
-            challenge_ops._transition(actor, challenge, "start_race")
-            title_in, title_out = "入围赛马", "未入围赛马"
-            body_in = f"贵单位的方案在“{round_.name}”中入围，进入赛马阶段，请按统一里程碑开展试点。"
-        else:
-            title_in, title_out = "方案晋级", "方案未晋级"
-            body_in = f"贵单位的方案在“{round_.name}”中晋级下一轮评审。"
-        for submission in advanced_subs:
-            notify(organisation_users(submission.provider_id), "round.advanced", title_in, body_in,
-                   link=f"/submissions/{submission.id}")
-        for submission in eliminated_subs:
-            notify(organisation_users(submission.provider_id), "round.eliminated", title_out,
-                   f"贵单位的方案在“{round_.name}”中未晋级。感谢参与。", link=f"/submissions/{submission.id}")
-    notify([*organisation_users(challenge.department_id), *admins()], "round.closed", "评审轮次已结束",
-           f"榜单“{challenge.title}”第 {round_.position} 轮“{round_.name}”结果已生成。",
-           link=f"/rounds/{round_.id}/results")
+    _announce_published(actor, round_)
     return round_
+
+
+def ranked_entries(round_) -> list[RoundEntry]:
+    """The stored results of a round, best first."""
+    return sorted((e for e in round_entries(round_) if e.rank is not None), key=lambda e: (e.rank, e.label))
+
+
+def _announce_published(actor, round_):
+    ranked = ranked_entries(round_)
+    events.round_published.send(round_, actor=actor, ranked=ranked,
+                                advanced=[e.submission for e in ranked if e.advanced],
+                                eliminated=[e.submission for e in ranked if not e.advanced])
 
 
 def reopen_last_round(actor, challenge, reason):
     """After an upheld objection: the last round opens again and every sheet returns to draft."""
     round_ = max(challenge.rounds, key=lambda r: r.position)
     before = {"status": round_.status}
-    round_.status, round_.closed_at, round_.results_note = RoundStatus.open, None, None
+    _move_round(round_, "reopen")
+    round_.closed_at, round_.results_note = None, None
     for entry in round_entries(round_):
         entry.score_centi = entry.rank = entry.advanced = entry.details = None
     panel = members(round_)
     for member in panel:
-        member.sheet_status, member.return_reason = SheetStatus.draft, f"异议成立，重新评审：{reason}"
+        if member.sheet_status == SheetStatus.submitted:
+            _move_sheet(member, "return")
+        member.return_reason = f"异议成立，重新评审：{reason}"
     record(actor, "round.reopen", round_, before=before, after={"status": RoundStatus.open, "reason": reason})
-    notify([m.evaluator for m in panel], "round.reopened", "评审重新开启",
-           f"榜单“{challenge.title}”的异议成立，第 {round_.position} 轮“{round_.name}”重新评审。理由：{reason}",
-           link=_link(round_))
+    events.round_reopened.send(round_, reason=reason, evaluators=[m.evaluator for m in panel])
     return round_
 
 

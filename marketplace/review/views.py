@@ -10,7 +10,6 @@ from wtforms import SelectChoice
 from marketplace.accounts.models import Role, User
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
-from marketplace.challenges.states import RoundStatus
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
 from marketplace.core.permissions import get_or_404, require, require_role
@@ -19,6 +18,7 @@ from marketplace.review import bp, permissions, queries
 from marketplace.review import operations as ops
 from marketplace.review.forms import DeclarationForm, DrawForm, ExpertDomainsForm, PanelForm, SheetReturnForm
 from marketplace.review.models import EvaluatorDomain
+from marketplace.review.states import RoundStatus
 
 # --- evaluator ------------------------------------------------------------------------------
 

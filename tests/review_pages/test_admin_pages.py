@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from marketplace.challenges.models import EvaluationRound
 from marketplace.extensions import db
-from marketplace.review.models import EvaluatorDomain, PanelMember
+from marketplace.review.models import EvaluationRound, EvaluatorDomain, PanelMember
 from tests import factories
 from tests.review_pages.conftest import alerts, audit, page, round_plan, submit, text, visible
 

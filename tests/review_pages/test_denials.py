@@ -6,10 +6,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.challenges.models import EvaluationRound
 from marketplace.extensions import db
 from marketplace.notices.models import Objection
-from marketplace.review.models import EvaluatorDomain, PanelMember
+from marketplace.review.models import EvaluationRound, EvaluatorDomain, PanelMember
 from tests.review_pages.conftest import page, submit, text, visible
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from marketplace.challenges.models import Challenge, EvaluationRound
+from marketplace.challenges.models import Challenge
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db
 from marketplace.notices.models import Notice, Objection
 from marketplace.projects.models import Project
-from marketplace.review.models import PanelMember
+from marketplace.review.models import EvaluationRound, PanelMember
 from tests import factories
 from tests.review_pages.conftest import alerts, audit, page, submit, text, visible
 
