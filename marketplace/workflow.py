@@ -7,7 +7,9 @@ lives them:
 1. drafted or edited     → review writes its evaluation plan (rounds, criteria)
 2. deadline passed       → closed; 流标 below `min_submissions`; department and entrants told
 3. first round opened    → the challenge is `evaluating`
-4. a round published     → after the proposal round of a multi-slot challenge the race starts
+4. a round published     → (closing a round only computes results for review; the panel signs
+                           the report and the admin publishes: review/operations.py)
+                           → after the proposal round of a multi-slot challenge the race starts
                            (`racing`); after the last round the challenge goes to `notice` and
                            the notice (公示) opens
 5. objection upheld      → the challenge goes back to `evaluating`, the last round reopens
@@ -72,7 +74,7 @@ def on_round_published(round_, *, actor, ranked, advanced, eliminated, **_):
 def on_objection_upheld(objection, *, actor, **_):
     challenge = objection.challenge
     challenge_ops.reopen_evaluation(actor, challenge, reason=objection.resolution_note)
-    review_ops.reopen_last_round(actor, challenge, objection.resolution_note)
+    review_ops.reopen_last_round(actor, challenge, objection.panel_note, objection.rescore_evaluator_ids)
     notice_notes.objection_resolved(objection)
 
 

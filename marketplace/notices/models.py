@@ -42,6 +42,10 @@ class Objection(IdMixin, TimestampMixin, db.Model):
     resolution_note: Mapped[str | None] = mapped_column(sa.Text)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Upheld: "evaluators" (named evaluators re-score) or "round" (the whole round re-scores).
+    scope: Mapped[str | None] = mapped_column(sa.String(16))
+    rescore_evaluator_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    panel_note: Mapped[str | None] = mapped_column(sa.Text)  # for the panel only, never public
 
     challenge: Mapped[Challenge] = relationship()
     provider = relationship("Organisation")

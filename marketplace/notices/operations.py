@@ -33,6 +33,15 @@ def notice_end(published_at: datetime, days: int) -> datetime | None:
     return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=SHANGHAI)
 
 
+def withdrawn_notice(challenge) -> Notice | None:
+    """The last notice, withdrawn after an upheld objection, while the challenge is re-evaluated."""
+    if challenge.state != S.evaluating:
+        return None
+    return db.session.scalar(sa.select(Notice).where(Notice.challenge_id == challenge.id,
+                                                     Notice.withdrawn_at.is_not(None))
+                             .order_by(Notice.id.desc()).limit(1))
+
+
 def current_notice(challenge) -> Notice | None:
     return db.session.scalar(sa.select(Notice).where(Notice.challenge_id == challenge.id, Notice.withdrawn_at.is_(None))
                              .order_by(Notice.id.desc()).limit(1))
@@ -78,9 +87,35 @@ def lodge_objection(actor, challenge, *, reason):
     return objection
 
 
-def resolve_objection(actor, objection, *, decision, note):
-    """Dismiss, or uphold (the notice is withdrawn; the workflow sends the challenge back to
-    evaluation and reopens the last round)."""
+SCOPES = {"evaluators": "指定专家重新评分", "round": "整轮重新评审"}
+
+
+def _check_scope(challenge, scope, evaluator_ids, panel_note):
+    from marketplace.review.operations import members
+
+    errors = {}
+    if scope not in SCOPES:
+        errors["scope"] = "请选择重新评审的范围：evaluators（指定专家）或 round（整轮）"
+    if not panel_note:
+        errors["panel_note"] = "请填写给专家组的说明（仅专家组可见）"
+    ids = sorted(set(evaluator_ids or []))
+    if scope == "evaluators":
+        last = max(challenge.rounds, key=lambda r: r.position)
+        panel = {m.evaluator_id for m in members(last)}
+        if not ids:
+            errors["evaluator_ids"] = "请选择需要重新评分的专家"
+        elif any(i not in panel for i in ids):
+            errors["evaluator_ids"] = "所选专家不在最后一轮的专家组中"
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return ids if scope == "evaluators" else None
+
+
+def resolve_objection(actor, objection, *, decision, note, scope=None, evaluator_ids=None, panel_note=None):
+    """Dismiss, or uphold. Either way the objector gets the written answer (`note`, public).
+    Upheld: the notice is withdrawn; the admin names the scope of the re-evaluation (named
+    evaluators, or the whole round) and writes a separate note for the panel only; the workflow
+    sends the challenge back to evaluation and reopens the last round."""
     if objection.state != ObjectionState.pending:
         raise Conflict("该异议已处理")
     if decision not in ("dismissed", "upheld"):
@@ -90,10 +125,15 @@ def resolve_objection(actor, objection, *, decision, note):
     challenge = objection.challenge
     if decision == "upheld" and challenge.state != S.notice:
         raise Conflict(f"榜单状态为“{challenge.state.label}”，不能支持异议")
+    if decision == "upheld":
+        objection.scope = scope
+        objection.rescore_evaluator_ids = _check_scope(challenge, scope, evaluator_ids, (panel_note or "").strip())
+        objection.panel_note = panel_note.strip()
     objection.state = OBJECTION_MACHINE.target(objection.state, "uphold" if decision == "upheld" else "dismiss")
     objection.resolution_note, objection.resolved_by_id, objection.resolved_at = note, actor.id, utcnow()
     record(actor, f"objection.{decision}", objection, before={"state": ObjectionState.pending},
-           after={"state": objection.state, "note": note})
+           after={"state": objection.state, "note": note, "scope": objection.scope,
+                  "rescore_evaluator_ids": objection.rescore_evaluator_ids})
     if decision == "upheld":
         notice = current_notice(challenge)
         if notice is not None:

@@ -12,3 +12,4 @@ round_opened = _signals.signal("round.opened")  # actor
 sheet_returned = _signals.signal("round.sheet_returned")  # sender: the member; reason
 round_published = _signals.signal("round.published")  # actor, ranked=[(rank, RoundEntry)], advanced, eliminated
 round_reopened = _signals.signal("round.reopened")  # reason, evaluators=[users whose sheets reopened]
+round_closed = _signals.signal("round.closed")  # actor; results computed, under review (待确认)

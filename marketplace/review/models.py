@@ -37,6 +37,10 @@ class EvaluationRound(IdMixin, db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_note: Mapped[str | None] = mapped_column(sa.Text)
+    # The evaluation report (评审报告), frozen once every panel member has signed or refused.
+    report: Mapped[dict | None] = mapped_column(sa.JSON)
+    report_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    report_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     challenge: Mapped[Challenge] = relationship(back_populates="rounds")
     criteria: Mapped[list["Criterion"]] = relationship(
@@ -102,7 +106,10 @@ class PanelMember(IdMixin, db.Model):
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sheet_status: Mapped[SheetStatus] = mapped_column(enum_type(SheetStatus, "sheet_status"), default=SheetStatus.pending)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    return_reason: Mapped[str | None] = mapped_column(sa.Text)
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)  # shown to this evaluator only
+    report_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report_dissent: Mapped[str | None] = mapped_column(sa.Text)  # 保留意见, written into the report
+    report_refused: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     round: Mapped[EvaluationRound] = relationship()
     evaluator: Mapped[User] = relationship()

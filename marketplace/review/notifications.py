@@ -26,6 +26,18 @@ def on_round_opened(round_, **_):
            link=_sheet_link(round_))
 
 
+def on_round_closed(round_, **_):
+    from marketplace.review.operations import members
+
+    challenge = round_.challenge
+    notify([*organisation_users(challenge.department_id), *admins()], "round.review", "评审结果待确认",
+           f"榜单“{challenge.title}”第 {round_.position} 轮“{round_.name}”评分已结束，结果待确认、专家签署评审报告后发布。",
+           link=link_for("review.results", round_id=round_.id))
+    notify([m.evaluator for m in members(round_)], "round.report", "请签署评审报告",
+           f"榜单“{challenge.title}”第 {round_.position} 轮“{round_.name}”的评审报告已生成，请审阅并签署。",
+           link=link_for("review.report", round_id=round_.id))
+
+
 def on_sheet_returned(member, *, reason, **_):
     round_ = member.round
     notify([member.evaluator], "round.sheet_returned", "评分表被退回修改",
@@ -64,6 +76,7 @@ def round_published(round_, *, advanced, eliminated, race_started):
 SUBSCRIPTIONS = [
     (events.panel_assigned, on_panel_assigned),
     (events.round_opened, on_round_opened),
+    (events.round_closed, on_round_closed),
     (events.sheet_returned, on_sheet_returned),
     (events.round_reopened, on_round_reopened),
 ]

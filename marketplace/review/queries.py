@@ -26,10 +26,14 @@ def own_results(submission):
 
 def progress(round_):
     """Who has signed and submitted, without any score."""
+    from marketplace.review.operations import conflicted_with_all
+
     rows = db.session.scalars(sa.select(PanelMember).where(PanelMember.round_id == round_.id).order_by(PanelMember.id))
     return [{"evaluator_id": m.evaluator_id, "name": m.evaluator.name, "declared": m.declared_at is not None,
              "sheet_status": m.sheet_status.value, "sheet_status_label": m.sheet_status.label,
-             "submitted_at": m.submitted_at, "return_reason": m.return_reason} for m in rows]
+             "submitted_at": m.submitted_at, "return_reason": m.return_reason,
+             "conflicted_with_all": conflicted_with_all(m), "report_signed_at": m.report_signed_at,
+             "report_refused": m.report_refused} for m in rows]
 
 
 def results_rows(round_):
