@@ -762,6 +762,11 @@ def _first_round(admin, challenge, review):
     review_ops.open_round(admin, round_)
     _score_and_submit(round_, review)
     review_ops.close_round(admin, round_)
+    # Results checked by the admin, the report signed by every panel member, then published.
+    for member in review_ops.members(round_):
+        review_ops.sign_report(member.evaluator, round_, dissent=review.get("dissent", {}).get(
+            _expert_number(member.evaluator)))
+    review_ops.publish_round(admin, round_)
     return round_
 
 

@@ -12,7 +12,7 @@ from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
-from marketplace.core.permissions import get_or_404, require, require_role
+from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
 from marketplace.review import bp, permissions, queries
 from marketplace.review import operations as ops
@@ -302,7 +302,7 @@ def _results_round(round_id):
     if not can_view_challenge(current_user, round_.challenge):
         raise NotFound()
     # 404 as in the API: another department, a provider or an evaluator learns nothing of the results.
-    require(permissions.is_admin(current_user) or permissions.is_department_of(current_user, round_.challenge),
+    require(is_admin(current_user) or permissions.is_department_of(current_user, round_.challenge),
             hide=True)
     if round_.status not in (RoundStatus.review, RoundStatus.closed):
         flash("本轮评分尚未结束，结果在结束后生成", "info")
@@ -371,7 +371,7 @@ def export(round_id, fmt):
 def report(round_id):
     round_ = ops.get_round(round_id)
     member = ops.membership(current_user, round_)
-    if member is None and not (permissions.is_admin(current_user)
+    if member is None and not (is_admin(current_user)
                                or permissions.is_department_of(current_user, round_.challenge)):
         raise NotFound()
     content = round_.report or (ops.report_content(round_) if round_.status == RoundStatus.review else None)
