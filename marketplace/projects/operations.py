@@ -26,12 +26,15 @@ from marketplace.projects.models import (
     ProjectDocument,
 )
 from marketplace.projects.states import (
+    ACCEPTANCE_MACHINE,
     ACCEPTANCE_ROLES,
     DOCUMENT_REQUIRED,
     GATE_ROLES,
+    MILESTONE_MACHINE,
     ORDER,
     PAYMENT_STAGES,
     PROJECT_MACHINE,
+    REPORT_MACHINE,
     SEVERITY,
     AcceptanceStatus,
     Conclusion,
@@ -391,7 +394,8 @@ def report_files(report):
 def _decide(actor, report, status, reason=None):
     if report.status != ReportStatus.submitted:
         raise Conflict(f"该进度报告{report.status.label}，不能重复处理")
-    report.status, report.reason = status, reason
+    report.status = REPORT_MACHINE.target(report.status, "confirm" if status == ReportStatus.confirmed else "return")
+    report.reason = reason
     report.decided_by_id, report.decided_at = actor.id, utcnow()
 
 
@@ -403,7 +407,7 @@ def confirm_report(actor, report):
     before = {"percent": milestone.percent, "status": milestone.status}
     milestone.percent = report.percent
     if report.percent == 100:
-        milestone.status, milestone.completed_at = MilestoneStatus.completed, utcnow()
+        milestone.status, milestone.completed_at = MILESTONE_MACHINE.target(milestone.status, "complete"), utcnow()
     record(actor, "progress_report.confirm", report, before=before,
            after={"percent": milestone.percent, "status": milestone.status})
     notify([*_provider_users(report.project), milestone.owner], "report.confirmed", "进度报告已确认",
@@ -617,7 +621,8 @@ def _conclude(actor, acceptance, conclusion, rectify_by, findings):
         raise ValidationFailed(fields={"findings": "结论为不通过时须写明验收发现的问题"})
     if conclusion == Conclusion.passed:
         _require_documents(project)
-    acceptance.status, acceptance.conclusion = AcceptanceStatus.concluded, conclusion
+    acceptance.status = ACCEPTANCE_MACHINE.target(acceptance.status, "conclude")
+    acceptance.conclusion = conclusion
     acceptance.rectify_by = rectify_by if conclusion == Conclusion.conditional else None
     acceptance.findings, acceptance.concluded_at = findings, utcnow()
     record(actor, "acceptance.conclude", acceptance, after={

@@ -71,3 +71,35 @@ def test_every_state_action_pair(name, machine, expected, state, action):
         with pytest.raises(InvalidTransition) as error:
             machine.target(state, action)
         assert state.label in error.value.message and CHINESE.search(error.value.message)
+
+
+# The project area's smaller lifecycles, checked the same way.
+from marketplace.projects.states import (  # noqa: E402
+    ACCEPTANCE_MACHINE,
+    MILESTONE_MACHINE,
+    REPORT_MACHINE,
+    AcceptanceStatus,
+    MilestoneStatus,
+    ReportStatus,
+)
+
+PROJECT_PARTS = [
+    (MILESTONE_MACHINE, MilestoneStatus, {(MilestoneStatus.open, "complete"): MilestoneStatus.completed}),
+    (REPORT_MACHINE, ReportStatus, {(ReportStatus.submitted, "confirm"): ReportStatus.confirmed,
+                                    (ReportStatus.submitted, "return"): ReportStatus.returned}),
+    (ACCEPTANCE_MACHINE, AcceptanceStatus, {(AcceptanceStatus.open, "conclude"): AcceptanceStatus.concluded}),
+]
+PROJECT_PAIRS = [(machine, expected, state, action) for machine, states, expected in PROJECT_PARTS
+                 for state, action in itertools.product(list(states), sorted(machine.actions))]
+
+
+@pytest.mark.parametrize(("machine", "expected", "state", "action"), PROJECT_PAIRS,
+                         ids=[f"{p[0].name}-{p[2].value}-{p[3]}" for p in PROJECT_PAIRS])
+def test_every_project_part_pair(machine, expected, state, action):
+    assert machine.transitions == expected
+    if (state, action) in expected:
+        assert machine.target(state, action) == expected[(state, action)]
+    else:
+        with pytest.raises(InvalidTransition):
+            machine.target(state, action)
+        assert CHINESE.search(machine.actions[action])
