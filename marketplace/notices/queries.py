@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from marketplace.challenges.states import ChallengeState
 from marketplace.extensions import db
 from marketplace.notices.operations import current_notice
-from marketplace.review.models import RoundEntry
+from marketplace.review.models import EvaluationRound, RoundEntry
+from marketplace.review.states import RoundStatus
 
 STAGES = {
     "submitted": "已提交",
@@ -27,9 +28,11 @@ def entry_stage(submission):
     elif challenge.state == ChallengeState.published:
         code = "submitted"
     else:
-        rows = db.session.scalars(sa.select(RoundEntry).join(RoundEntry.submission)
-                                  .where(RoundEntry.submission_id == submission.id)).all()
-        closed = [e for e in rows if e.advanced is not None]
+        # Only published rounds count: results under review (待确认) are not the provider's yet.
+        closed = db.session.scalars(
+            sa.select(RoundEntry).join(EvaluationRound, EvaluationRound.id == RoundEntry.round_id)
+            .where(RoundEntry.submission_id == submission.id, RoundEntry.advanced.is_not(None),
+                   EvaluationRound.status == RoundStatus.closed)).all()
         notice = current_notice(challenge) if challenge.state in (ChallengeState.notice, ChallengeState.awarded) else None
         if notice is not None:
             if notice.winner_submission_id == submission.id:

@@ -148,7 +148,7 @@ def test_entry_stage_and_no_scores_before_the_notice(world, flow, browser):
     assert provider.get(f"/challenges/{w.challenge.id}/notice").status_code == 404
     f.close(round_id)
     body = page(provider, entry)
-    assert "77.00" not in body  # results under review (待确认) are not the provider's yet
+    assert "77.00" not in body and _stage(body) == "评审中"  # results under review (待确认) are not the provider's yet
     assert provider.get(f"/challenges/{w.challenge.id}/notice").status_code == 404
     f.publish(round_id)
     body = page(provider, entry)
