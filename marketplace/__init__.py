@@ -1,5 +1,6 @@
 """揭榜挂帅场景平台 — the application factory."""
 
+import importlib
 import logging
 import os
 
@@ -54,6 +55,9 @@ def create_app(config_class=None):
 
     register_extensions(app)
     register_blueprints(app)
+    from marketplace import workflow
+
+    workflow.connect()
     from marketplace.web import (
         register_deadline_sync,
         register_errorhandlers,
@@ -121,6 +125,11 @@ def register_blueprints(app):
     )
     from marketplace.extensions import csrf
 
+    # Pages are the edge: importing them attaches their routes to each area's blueprint. An
+    # area's package does not import its views, so that lower areas can import it freely.
+    for area in (main, accounts, providers, notifications, audit, challenges, submissions, files, review,
+                 notices, search, projects, cases):
+        importlib.import_module(f"{area.__name__}.views")
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(providers.bp)

@@ -853,6 +853,11 @@ def _first_round(admin, challenge, review, story, when):
         review_ops.submit_sheet(evaluator, round_)
     yield story.at(when["closes"], 10)
     review_ops.close_round(admin, round_)
+    # Results checked by the admin, the report signed by every panel member, then published.
+    for member in review_ops.members(round_):
+        review_ops.sign_report(member.evaluator, round_, dissent=review.get("dissent", {}).get(
+            _expert_number(member.evaluator)))
+    review_ops.publish_round(admin, round_)
 
 
 def _seed_evaluating(admin, challenge, review, story, when):

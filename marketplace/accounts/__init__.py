@@ -1,5 +1,3 @@
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
-
-from marketplace.accounts import views  # noqa: E402,F401

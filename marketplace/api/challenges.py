@@ -26,6 +26,7 @@ from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import permissions as submission_permissions
+from marketplace.submissions import queries as submission_queries
 from marketplace.submissions.forms import SubmissionForm, UploadForm
 from marketplace.submissions.models import Submission
 
@@ -43,7 +44,7 @@ def _challenge(challenge_id):
 
 def _detail(challenge):
     user = api_user()
-    count = ops.live_submission_count(challenge) if permissions.can_see_submission_count(user, challenge) else None
+    count = submission_queries.live_count(challenge) if permissions.can_see_submission_count(user, challenge) else None
     attachments = [file_ops.file_json(f) for f in file_ops.live_files("challenge", challenge.id)]
     return challenge_json(challenge, submission_count=count, attachments=attachments)
 
@@ -220,7 +221,7 @@ def challenge_submissions(challenge_id):
     require(permissions.is_admin(user) or permissions.is_owner_department(user, challenge))
     if challenge.state not in AFTER_DEADLINE_STATES:
         return {"items": [], "total": 0, "page": 1, "sealed": True,
-                "submission_count": ops.live_submission_count(challenge)}
+                "submission_count": submission_queries.live_count(challenge)}
     items = [submission_json(s) for s in submission_ops.challenge_submissions(challenge)]
     return {"items": items, "total": len(items), "page": 1, "sealed": False}
 

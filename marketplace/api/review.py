@@ -4,7 +4,6 @@ from marketplace.api import api_user, endpoint, json_body
 from marketplace.api.serializers import round_json, submission_json
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin, is_owner_department
-from marketplace.challenges.states import RoundStatus
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import validate_json
 from marketplace.core.timeutil import isoformat
@@ -14,8 +13,9 @@ from marketplace.notices import operations as notice_ops
 from marketplace.notices.models import Objection
 from marketplace.review import operations as ops
 from marketplace.review import queries
-from marketplace.review.forms import ObjectionForm, ResolveForm, SheetReturnForm
+from marketplace.review.forms import ObjectionForm, ReplaceMemberForm, ReportSignForm, ResolveForm, SheetReturnForm
 from marketplace.review.permissions import notice_public
+from marketplace.review.states import RoundStatus
 from marketplace.submissions.forms import UploadForm
 
 
@@ -42,12 +42,22 @@ def _admin_round(round_id):
 
 def _progress(round_):
     return {**round_json(round_), "challenge_status": round_.challenge.state.value,
-            "panel": [{**p, "submitted_at": isoformat(p["submitted_at"])} for p in queries.progress(round_)]}
+            "report_sha256": round_.report_sha256,
+            "panel": [{**p, "submitted_at": isoformat(p["submitted_at"]),
+                       "report_signed_at": isoformat(p["report_signed_at"])} for p in queries.progress(round_)]}
 
 
 @endpoint("/rounds/<int:round_id>", tag="评审", summary="轮次详情与进度（不含分数）")
 def get_round(round_id):
-    return _progress(_round(round_id))
+    round_ = _round(round_id)
+    data = _progress(round_)
+    user = api_user()
+    if not (is_admin(user) or is_owner_department(user, round_.challenge)):
+        # A returned sheet's reason is for its evaluator alone.
+        for row in data["panel"]:
+            if row["evaluator_id"] != user.id:
+                row["return_reason"] = None
+    return data
 
 
 @endpoint("/rounds/<int:round_id>/panel", ["POST"], roles=["admin"], tag="评审",
@@ -151,9 +161,56 @@ def return_sheet(round_id, evaluator_id):
 
 
 @endpoint("/rounds/<int:round_id>/close", ["POST"], roles=["admin"], tag="评审",
-          summary="结束本轮（管理员）：有未提交评分表 → 409；计算结果并推进榜单")
+          summary="结束评分（管理员）：有未提交评分表 → 409；结果待确认（review），专家签署评审报告后发布")
 def close_round(round_id):
     round_ = ops.close_round(api_user(), _admin_round(round_id))
+    return {**_progress(round_), "results": _results(round_)}
+
+
+@endpoint("/rounds/<int:round_id>/panel/replace", ["POST"], roles=["admin"], form=ReplaceMemberForm, tag="评审",
+          summary="更换专家（管理员，评审进行中）{old_evaluator_id, new_evaluator_id}；新专家须先签署回避声明")
+def replace_member(round_id):
+    form = validate_json(ReplaceMemberForm, json_body())
+    round_ = _admin_round(round_id)
+    ops.replace_member(api_user(), round_, old_evaluator_id=form.old_evaluator_id.data,
+                       new_evaluator_id=form.new_evaluator_id.data)
+    return _progress(round_)
+
+
+def _report_json(round_):
+    content = round_.report or (ops.report_content(round_) if round_.status == RoundStatus.review else None)
+    if content is None:
+        raise Conflict(f"本轮状态为“{round_.status.label}”，尚无评审报告")
+    return {"round_id": round_.id, "round_status": round_.status.value,
+            "status": "signed" if round_.report_sha256 else "signing", "sha256": round_.report_sha256,
+            "frozen_at": isoformat(round_.report_frozen_at), "aggregation": content["aggregation"],
+            "note": content["note"],
+            "entries": [{k: e[k] for k in ("submission_id", "label", "score", "rank", "advanced",
+                                           "evaluator_totals", "flags")} for e in content["entries"]],
+            "signatures": [{"evaluator_id": m.evaluator_id, "signed_at": isoformat(m.report_signed_at),
+                            "dissent": m.report_dissent, "refused": m.report_refused}
+                           for m in ops.members(round_)]}
+
+
+@endpoint("/rounds/<int:round_id>/report", tag="评审",
+          summary="评审报告（管理员、发榜单位、本轮专家）：排名、各专家总分、汇总说明、签署与保留意见；全部签署后给出 sha256")
+def get_report(round_id):
+    return _report_json(_round(round_id))
+
+
+@endpoint("/rounds/<int:round_id>/report/sign", ["POST"], roles=["evaluator"], form=ReportSignForm, tag="评审",
+          summary="签署评审报告（本轮专家，结果待确认时）{dissent?, refuse?}")
+def sign_report(round_id):
+    form = validate_json(ReportSignForm, json_body())
+    round_ = ops.get_round(round_id)
+    ops.sign_report(api_user(), round_, dissent=form.dissent.data, refuse=form.refuse.data)
+    return _report_json(round_)
+
+
+@endpoint("/rounds/<int:round_id>/publish", ["POST"], roles=["admin"], tag="评审",
+          summary="发布本轮结果（管理员）：全部专家签署评审报告前 → 409；晋级、赛马或公示随之推进")
+def publish_round(round_id):
+    round_ = ops.publish_round(api_user(), _admin_round(round_id))
     return {**_progress(round_), "results": _results(round_)}
 
 
@@ -173,8 +230,8 @@ def results(round_id):
     if not can_view_challenge(user, challenge):
         raise NotFound()
     if is_admin(user) or is_owner_department(user, challenge):
-        if round_.status != RoundStatus.closed:
-            raise Conflict("本轮评审尚未结束")
+        if round_.status not in (RoundStatus.review, RoundStatus.closed):
+            raise Conflict("本轮评分尚未结束")
         return _results(round_)
     if round_.status != RoundStatus.closed or not notice_public(challenge):
         raise NotFound()
@@ -263,20 +320,24 @@ def attach_to_objection(objection_id):
 
 
 @endpoint("/objections/<int:objection_id>/resolve", ["POST"], roles=["admin"], form=ResolveForm, tag="公示",
-          summary="处理异议（管理员）{decision: dismissed|upheld, note}")
+          summary="处理异议（管理员）{decision: dismissed|upheld, note（公开答复）, 支持时 scope: evaluators|round, evaluator_ids?, panel_note（仅专家组）}")
 def resolve_objection(objection_id):
     objection = _objection(objection_id)
     form = validate_json(ResolveForm, json_body())
-    return _objection_json(notice_ops.resolve_objection(api_user(), objection, decision=form.decision.data,
-                                                        note=form.note.data))
+    return _objection_json(notice_ops.resolve_objection(
+        api_user(), objection, decision=form.decision.data, note=form.note.data, scope=form.scope.data or None,
+        evaluator_ids=form.evaluator_ids.data or [], panel_note=form.panel_note.data))
 
 
 @endpoint("/challenges/<int:challenge_id>/finalize", ["POST"], roles=["admin"], tag="公示",
           summary="确认挂帅（管理员）：公示期结束且无待处理异议 → awarded，创建项目")
 def finalize(challenge_id):
     challenge = _challenge(challenge_id)
-    challenge, project = notice_ops.finalize(api_user(), challenge)
+    challenge = notice_ops.finalize(api_user(), challenge)
     from marketplace.api.serializers import challenge_json
+    from marketplace.projects.queries import challenge_project
+
+    project = challenge_project(challenge)
 
     return {**challenge_json(challenge), "project_id": project.id}
 

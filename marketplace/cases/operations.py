@@ -31,9 +31,9 @@ def publish_case(actor, project, *, summary, outcomes, replication, solution_id=
         raise ValidationFailed(fields=fields)
     solution_id = solution_id or project.solution_id
     if solution_id is not None:
-        from marketplace.projects.operations import _check_solution
+        from marketplace.projects.operations import check_solution
 
-        _check_solution(solution_id, project.provider_id)
+        check_solution(solution_id, project.provider_id)
     case = Case(project_id=project.id, provider_id=project.provider_id, solution_id=solution_id,
                 department_id=project.department_id, title=title or project.title, domain=project.domain,
                 summary=summary, outcomes=outcomes, replication=replication, published_by_id=actor.id,

@@ -3,12 +3,12 @@
 from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from marketplace.challenges.states import Aggregation
 from marketplace.core.db import utcnow
 from marketplace.core.domains import DOMAIN_CHOICES
 from marketplace.core.forms import BaseForm, MultiCheckboxField, SubForm
 from marketplace.core.money import parse_yuan
 from marketplace.core.timeutil import parse_iso_datetime
+from marketplace.review.states import Aggregation
 
 REQUIRED = "此项为必填项"
 # Text fields use DataRequired: input is stripped first, so "   " must count as missing (InputRequired

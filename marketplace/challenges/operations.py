@@ -4,24 +4,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.audit.operations import record
-from marketplace.challenges.models import (
-    Challenge,
-    ChallengeDomain,
-    ChallengeFollow,
-    Criterion,
-    EvaluationRound,
-    Question,
-)
-from marketplace.challenges.states import CHALLENGE_MACHINE, Aggregation, ChallengeState
+from marketplace.challenges import events
+from marketplace.challenges.models import Challenge, ChallengeDomain, ChallengeFollow, Question
+from marketplace.challenges.states import CHALLENGE_MACHINE, ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.domains import DOMAINS
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.core.money import yuan_to_fen
-from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db
-from marketplace.notifications.operations import admins, notify, organisation_users
 
 S = ChallengeState
 
@@ -37,10 +29,6 @@ def _transition(actor, challenge, action, *, reason=None):
         challenge.status_reason = reason
     record(actor, f"challenge.{action}", challenge, before=before, after=_snapshot(challenge))
     return challenge
-
-
-def _link(challenge):
-    return f"/challenges/{challenge.id}"
 
 
 def _check_future(deadline, field="deadline"):
@@ -64,19 +52,9 @@ def _apply_values(challenge, values):
         setattr(challenge, key, values[key])
     challenge.budget_fen = yuan_to_fen(values["budget_yuan"])
     challenge.domain_rows = [ChallengeDomain(domain=d) for d in sorted(set(values["required_domains"]))]
-    challenge.rounds.clear()
     db.session.flush()
-    for position, plan in enumerate(values["rounds"], start=1):
-        threshold = plan.get("advance_threshold")
-        challenge.rounds.append(EvaluationRound(
-            position=position, name=plan["name"], aggregation=Aggregation(plan["aggregation"]),
-            advance_top=plan.get("advance_top"), blind=bool(plan.get("blind")),
-            advance_threshold_centi=None if threshold is None else yuan_to_fen(threshold),
-            min_panel=plan.get("min_panel") or 3, tie_break_position=plan.get("tie_break_position"),
-            criteria=[Criterion(position=i, name=c["name"], description=c.get("description") or "",
-                                weight=c["weight"], max_points=c["max_points"])
-                      for i, c in enumerate(plan["criteria"], start=1)],
-        ))
+    # The evaluation plan (rounds, criteria) is review's; the workflow has it written there.
+    events.plan_written.send(challenge, plan=values["rounds"])
 
 
 def _plan_summary(challenge):
@@ -116,8 +94,7 @@ def submit_for_review(actor, challenge):
     if challenge.state == S.draft and challenge.deadline_passed():
         raise Conflict("截止时间已过，请先修改截止时间再提交审核")
     _transition(actor, challenge, "submit_for_review", reason="")
-    notify(admins(), "challenge.pending_review", "新的榜单待审核",
-           f"{challenge.department.name} 提交了榜单“{challenge.title}”。", link=_link(challenge))
+    events.submitted_for_review.send(challenge, actor=actor)
     return challenge
 
 
@@ -127,9 +104,7 @@ def approve_challenge(actor, challenge):
         raise Conflict("该榜单的截止时间已过，请退回发榜单位修改")
     _transition(actor, challenge, "approve", reason="")
     challenge.published_at = utcnow()
-    notify(organisation_users(challenge.department_id), "challenge.approved", "榜单已审核通过并发布",
-           f"榜单“{challenge.title}”已公开发布，揭榜截止时间 {format_datetime(challenge.deadline)}。",
-           link=_link(challenge))
+    events.approved.send(challenge, actor=actor)
     return challenge
 
 
@@ -137,29 +112,8 @@ def return_challenge(actor, challenge, *, reason):
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写退回理由"})
     _transition(actor, challenge, "return", reason=reason)
-    notify(organisation_users(challenge.department_id), "challenge.returned", "榜单被退回修改",
-           f"榜单“{challenge.title}”被退回。理由：{reason}", link=_link(challenge))
+    events.returned.send(challenge, actor=actor, reason=reason)
     return challenge
-
-
-def entrant_users(challenge):
-    """Users of the providers with a live entry."""
-    from marketplace.submissions.models import Submission, SubmissionState
-
-    provider_ids = sa.select(Submission.provider_id).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted)
-    return db.session.scalars(sa.select(User).where(User.organisation_id.in_(provider_ids), User.is_active)).all()
-
-
-def follower_users(challenge):
-    return db.session.scalars(
-        sa.select(User).join(ChallengeFollow, ChallengeFollow.user_id == User.id)
-        .where(ChallengeFollow.challenge_id == challenge.id, User.is_active)
-    ).all()
-
-
-def interested_users(challenge):
-    return {u.id: u for u in [*follower_users(challenge), *entrant_users(challenge)]}.values()
 
 
 def cancel_challenge(actor, challenge, *, reason):
@@ -168,8 +122,7 @@ def cancel_challenge(actor, challenge, *, reason):
         raise ValidationFailed(fields={"reason": "请填写撤榜理由"})
     close_if_due(challenge)
     _transition(actor, challenge, "cancel", reason=reason)
-    notify([*interested_users(challenge), *organisation_users(challenge.department_id)],
-           "challenge.cancelled", "榜单已撤销", f"榜单“{challenge.title}”已撤榜。理由：{reason}", link=_link(challenge))
+    events.cancelled.send(challenge, actor=actor, reason=reason)
     return challenge
 
 
@@ -184,20 +137,12 @@ def extend_deadline(actor, challenge, *, deadline):
     challenge.deadline = deadline
     challenge.reminder_sent_for = None
     record(actor, "challenge.extend", challenge, before=before, after={"deadline": deadline})
-    notify(interested_users(challenge), "challenge.extended", "揭榜截止时间已延长",
-           f"榜单“{challenge.title}”的截止时间延长至 {format_datetime(deadline)}（北京时间）。", link=_link(challenge))
+    events.deadline_extended.send(challenge, actor=actor)
     return challenge
 
 
-def live_submission_count(challenge) -> int:
-    from marketplace.submissions.models import Submission, SubmissionState
-
-    return db.session.scalar(sa.select(sa.func.count(Submission.id)).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted))
-
-
 def close_if_due(challenge, now=None):
-    """At the deadline a published challenge closes (流标 below min_submissions).
+    """At the deadline a published challenge closes (the workflow then fails it below min_submissions).
 
     Happens on the first touch after the deadline; a conditional UPDATE makes sure the close is
     recorded exactly once even when several requests race.
@@ -212,18 +157,36 @@ def close_if_due(challenge, now=None):
     db.session.refresh(challenge)
     if claimed != 1:
         return False
-    count = live_submission_count(challenge)
     record(None, "challenge.close", challenge, before={"state": S.published},
-           after={"state": S.closed, "submissions": count, "deadline": challenge.deadline, "unsealed": True})
-    if count < challenge.min_submissions:
-        _transition(None, challenge, "fail",
-                    reason=f"有效方案 {count} 份，少于最少 {challenge.min_submissions} 份")
-        title, body = "榜单流标", f"榜单“{challenge.title}”截止时收到 {count} 份有效方案，少于要求的 {challenge.min_submissions} 份，已流标。"
-    else:
-        title, body = "榜单已截止", f"榜单“{challenge.title}”已截止，共收到 {count} 份有效方案，进入评审准备。"
-    notify([*organisation_users(challenge.department_id), *entrant_users(challenge)],
-           "challenge.closed", title, body, link=_link(challenge))
+           after={"state": S.closed, "deadline": challenge.deadline, "unsealed": True})
+    events.challenge_closed.send(challenge)
     return True
+
+
+def fail_challenge(challenge, *, count):
+    """流标: closed with fewer live entries than the challenge asked for (decided by the workflow)."""
+    return _transition(None, challenge, "fail", reason=f"有效方案 {count} 份，少于最少 {challenge.min_submissions} 份")
+
+
+def start_evaluation(actor, challenge):
+    return _transition(actor, challenge, "start_evaluation")
+
+
+def start_race(actor, challenge):
+    return _transition(actor, challenge, "start_race")
+
+
+def open_notice(actor, challenge):
+    return _transition(actor, challenge, "publish_notice")
+
+
+def reopen_evaluation(actor, challenge, *, reason):
+    """An objection was upheld: the challenge goes back to evaluation."""
+    return _transition(actor, challenge, "uphold_objection", reason=reason)
+
+
+def award(actor, challenge):
+    return _transition(actor, challenge, "award")
 
 
 def close_due_challenges(now=None) -> int:
@@ -253,8 +216,7 @@ def ask_question(actor, challenge, *, text):
     db.session.add(question)
     follow_challenge(actor, challenge)
     record(actor, "question.ask", question, after={"challenge_id": challenge.id})
-    notify(organisation_users(challenge.department_id), "question.asked", "收到新的答疑问题",
-           f"榜单“{challenge.title}”收到一个新问题，请及时答复。", link=_link(challenge) + "#clarifications")
+    events.question_asked.send(challenge, question=question)
     return question
 
 
@@ -268,9 +230,7 @@ def answer_question(actor, question, *, text):
         raise Conflict(f"榜单状态为“{challenge.state.label}”，不能答复")
     question.answer, question.answered_by_id, question.answered_at = text, actor.id, utcnow()
     record(actor, "question.answer", question, after={"challenge_id": challenge.id})
-    asker = db.session.get(User, question.asked_by_id)
-    notify([*interested_users(challenge), asker], "question.answered", "答疑有新的答复",
-           f"榜单“{challenge.title}”发布了新的答疑答复。", link=_link(challenge) + "#clarifications")
+    events.question_answered.send(challenge, question=question)
     return question
 
 
@@ -285,9 +245,7 @@ def remind_due(now=None) -> int:
         if challenge.reminder_sent_for == challenge.deadline:
             continue
         challenge.reminder_sent_for = challenge.deadline
-        notify([*interested_users(challenge), *organisation_users(challenge.department_id)],
-               "challenge.deadline_soon", "揭榜即将截止",
-               f"榜单“{challenge.title}”将于 {format_datetime(challenge.deadline)}（北京时间）截止。", link=_link(challenge))
+        events.deadline_soon.send(challenge)
         sent += 1
     return sent
 

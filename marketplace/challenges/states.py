@@ -63,15 +63,3 @@ PUBLIC_STATES = (S.published, S.closed, S.evaluating, S.racing, S.notice, S.awar
 LISTED_STATES = (S.published, S.closed, S.evaluating, S.racing, S.notice, S.awarded, S.failed)
 # After the deadline: entries are unsealed for the department and admin.
 AFTER_DEADLINE_STATES = (S.closed, S.evaluating, S.racing, S.notice, S.awarded, S.failed)
-
-
-class Aggregation(LabeledEnum):
-    mean = "mean", "平均分"
-    median = "median", "中位数"
-    trimmed_mean = "trimmed_mean", "去掉一个最高分和一个最低分后平均"
-
-
-class RoundStatus(LabeledEnum):
-    setup = "setup", "筹备中"
-    open = "open", "评审中"
-    closed = "closed", "已结束"

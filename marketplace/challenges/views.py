@@ -25,6 +25,7 @@ from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
 from marketplace.submissions import operations as submission_ops
+from marketplace.submissions import queries as submission_queries
 from marketplace.submissions.forms import UploadForm
 
 
@@ -62,7 +63,7 @@ def detail(challenge_id):
         "can_review": permissions.can_review_challenge(user, challenge),
         "can_cancel": permissions.can_cancel_challenge(user, challenge),
         "show_count": permissions.can_see_submission_count(user, challenge),
-        "submission_count": ops.live_submission_count(challenge),
+        "submission_count": submission_queries.live_count(challenge),
         "actions": CHALLENGE_MACHINE.actions_from(challenge.state),
         "action_form": EmptyForm(),
         "reason_form": ChallengeReasonForm(),

@@ -129,40 +129,28 @@ def file_json(stored: StoredFile):
             "kind": stored.kind}
 
 
+# Who may read a file is the owning area's rule; files sit below those areas, so each one
+# registers its rule here (marketplace/workflow.py wires them at app start).
+READERS = {}  # owner_type → can_read(user, stored)
+NEUTRAL_NAMES = {}  # owner_type → hides_name(user, stored): a neutral download name (blind rounds)
+
+
+def register_reader(owner_types, can_read, hides_name=None):
+    for owner_type in (owner_types,) if isinstance(owner_types, str) else owner_types:
+        READERS[owner_type] = can_read
+        if hides_name is not None:
+            NEUTRAL_NAMES[owner_type] = hides_name
+
+
 def can_read_file(user, stored: StoredFile) -> bool:
     """A file follows its owner object's rules (a sealed entry's files stay sealed)."""
-    if stored.owner_type == "challenge":
-        from marketplace.challenges.models import Challenge
-        from marketplace.challenges.permissions import can_view_challenge
-
-        owner = db.session.get(Challenge, stored.owner_id)
-        return owner is not None and stored.removed_at is None and can_view_challenge(user, owner)
-    if stored.owner_type == "submission":
-        from marketplace.submissions.models import Submission
-        from marketplace.submissions.permissions import can_view_submission
-
-        owner = db.session.get(Submission, stored.owner_id)
-        return owner is not None and can_view_submission(user, owner)
-    if stored.owner_type == "objection":
-        from marketplace.notices.models import Objection
-
-        owner = db.session.get(Objection, stored.owner_id)
-        return owner is not None and getattr(user, "is_authenticated", False) and (
-            user.role.value == "admin" or user.organisation_id == owner.provider_id)
-    if stored.owner_type in ("project", "progress_report"):
-        from marketplace.projects.permissions import can_read_project_file
-
-        return stored.removed_at is None and can_read_project_file(user, stored)
-    return False
+    can_read = READERS.get(stored.owner_type)
+    return can_read is not None and bool(can_read(user, stored))
 
 
 def download_name(user, stored: StoredFile) -> str:
     """The original name, except for an evaluator in a blind round: a neutral name then."""
-    if stored.owner_type == "submission":
-        from marketplace.submissions.models import Submission
-        from marketplace.submissions.permissions import hides_provider
-
-        owner = db.session.get(Submission, stored.owner_id)
-        if owner is not None and hides_provider(user, owner):
-            return f"附件-{stored.id}.{stored.kind}"
+    hides_name = NEUTRAL_NAMES.get(stored.owner_type)
+    if hides_name is not None and hides_name(user, stored):
+        return f"附件-{stored.id}.{stored.kind}"
     return stored.name

@@ -5,8 +5,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.challenges.models import Challenge
 from marketplace.core.db import IdMixin, TimestampMixin, UTCDateTime, enum_type
-from marketplace.core.enums import LabeledEnum
 from marketplace.extensions import db
+from marketplace.notices.states import ObjectionState
 
 
 class Notice(IdMixin, db.Model):
@@ -26,12 +26,6 @@ class Notice(IdMixin, db.Model):
     challenge: Mapped[Challenge] = relationship()
 
 
-class ObjectionState(LabeledEnum):
-    pending = "pending", "待处理"
-    dismissed = "dismissed", "驳回"
-    upheld = "upheld", "异议成立"
-
-
 class Objection(IdMixin, TimestampMixin, db.Model):
     """异议 lodged by a participating provider during the notice."""
 
@@ -48,6 +42,10 @@ class Objection(IdMixin, TimestampMixin, db.Model):
     resolution_note: Mapped[str | None] = mapped_column(sa.Text)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Upheld: "evaluators" (named evaluators re-score) or "round" (the whole round re-scores).
+    scope: Mapped[str | None] = mapped_column(sa.String(16))
+    rescore_evaluator_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    panel_note: Mapped[str | None] = mapped_column(sa.Text)  # for the panel only, never public
 
     challenge: Mapped[Challenge] = relationship()
     provider = relationship("Organisation")

@@ -6,16 +6,17 @@ import sqlalchemy as sa
 from flask import current_app
 
 from marketplace.audit.operations import record
-from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.core.timeutil import SHANGHAI, format_datetime, to_shanghai
 from marketplace.extensions import db
+from marketplace.notices import events
 from marketplace.notices.models import Notice, Objection, ObjectionState
+from marketplace.notices.states import OBJECTION_MACHINE
 from marketplace.notices.workdays import add_working_days, parse_dates
-from marketplace.notifications.operations import admins, notify, organisation_users
-from marketplace.submissions.models import Submission, SubmissionState
+from marketplace.submissions import queries as submission_queries
+from marketplace.submissions.models import Submission
 
 S = ChallengeState
 
@@ -32,36 +33,36 @@ def notice_end(published_at: datetime, days: int) -> datetime | None:
     return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=SHANGHAI)
 
 
+def withdrawn_notice(challenge) -> Notice | None:
+    """The last notice, withdrawn after an upheld objection, while the challenge is re-evaluated."""
+    if challenge.state != S.evaluating:
+        return None
+    return db.session.scalar(sa.select(Notice).where(Notice.challenge_id == challenge.id,
+                                                     Notice.withdrawn_at.is_not(None))
+                             .order_by(Notice.id.desc()).limit(1))
+
+
 def current_notice(challenge) -> Notice | None:
     return db.session.scalar(sa.select(Notice).where(Notice.challenge_id == challenge.id, Notice.withdrawn_at.is_(None))
                              .order_by(Notice.id.desc()).limit(1))
 
 
-def participant_users(challenge):
-    provider_ids = sa.select(Submission.provider_id).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted)
-    from marketplace.accounts.models import User
-
-    return db.session.scalars(sa.select(User).where(User.organisation_id.in_(provider_ids), User.is_active)).all()
-
-
 def publish_notice(actor, challenge, round_, ranked_entries):
-    """After the last round: ranking and proposed winner are published for the notice period."""
+    """After the last round (the challenge already moved to `notice` by the workflow): ranking and
+    proposed winner are published for the notice period. `ranked_entries`: RoundEntry rows, best first."""
+    if challenge.state != S.notice:
+        raise Conflict(f"榜单状态为“{challenge.state.label}”，不能发布公示")
     now = utcnow()
-    ranking = [{"rank": position, "submission_id": entry.submission_id, "provider_id": entry.submission.provider_id,
+    ranking = [{"rank": entry.rank, "submission_id": entry.submission_id, "provider_id": entry.submission.provider_id,
                 "provider_name": entry.submission.provider.name, "score": f"{entry.score_centi / 100:.2f}"}
-               for position, entry in ranked_entries]
-    winner = ranked_entries[0][1].submission
+               for entry in ranked_entries]
+    winner = ranked_entries[0].submission
     notice = Notice(challenge_id=challenge.id, round_id=round_.id, published_at=now,
                     ends_at=notice_end(now, challenge.notice_days), ranking=ranking, winner_submission_id=winner.id)
     db.session.add(notice)
-    challenge_ops._transition(actor, challenge, "publish_notice")
     record(actor, "notice.publish", notice, after={"challenge_id": challenge.id, "winner_submission_id": winner.id,
                                                     "ends_at": notice.ends_at, "ranking": ranking})
-    until = f"公示期至 {format_datetime(notice.ends_at)}" if notice.ends_at else "公示期由平台确认结束"
-    notify([*participant_users(challenge), *organisation_users(challenge.department_id)], "notice.published",
-           "评审结果公示", f"榜单“{challenge.title}”的评审结果已公示，拟挂帅单位：{winner.provider.name}。{until}。"
-           "如有异议，请在公示期内提出。", link=f"/challenges/{challenge.id}/notice")
+    events.notice_published.send(challenge, notice=notice)
     return notice
 
 
@@ -73,9 +74,7 @@ def lodge_objection(actor, challenge, *, reason):
     """A participating provider lodges an objection during the notice period."""
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写异议理由"})
-    participants = {s for s in db.session.scalars(sa.select(Submission.provider_id).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted))}
-    if actor.organisation_id not in participants:
+    if actor.organisation_id not in submission_queries.live_provider_ids(challenge):
         raise NotAllowed("只有参与揭榜的服务商可以提出异议")
     notice = current_notice(challenge)
     if challenge.state != S.notice or notice is None or not notice_open(notice):
@@ -84,15 +83,39 @@ def lodge_objection(actor, challenge, *, reason):
                           submitted_by_id=actor.id, reason=reason, state=ObjectionState.pending)
     db.session.add(objection)
     record(actor, "objection.lodge", objection, after={"challenge_id": challenge.id, "state": objection.state})
-    notify(admins(), "objection.lodged", "收到公示异议", f"榜单“{challenge.title}”收到一条异议，请及时处理。",
-           link=f"/challenges/{challenge.id}/notice")
+    events.objection_lodged.send(objection)
     return objection
 
 
-def resolve_objection(actor, objection, *, decision, note):
-    """Dismiss, or uphold (the challenge goes back to evaluation and the last round reopens)."""
-    from marketplace.review.operations import reopen_last_round
+SCOPES = {"evaluators": "指定专家重新评分", "round": "整轮重新评审"}
 
+
+def _check_scope(challenge, scope, evaluator_ids, panel_note):
+    from marketplace.review.operations import members
+
+    errors = {}
+    if scope not in SCOPES:
+        errors["scope"] = "请选择重新评审的范围：evaluators（指定专家）或 round（整轮）"
+    if not panel_note:
+        errors["panel_note"] = "请填写给专家组的说明（仅专家组可见）"
+    ids = sorted(set(evaluator_ids or []))
+    if scope == "evaluators":
+        last = max(challenge.rounds, key=lambda r: r.position)
+        panel = {m.evaluator_id for m in members(last)}
+        if not ids:
+            errors["evaluator_ids"] = "请选择需要重新评分的专家"
+        elif any(i not in panel for i in ids):
+            errors["evaluator_ids"] = "所选专家不在最后一轮的专家组中"
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return ids if scope == "evaluators" else None
+
+
+def resolve_objection(actor, objection, *, decision, note, scope=None, evaluator_ids=None, panel_note=None):
+    """Dismiss, or uphold. Either way the objector gets the written answer (`note`, public).
+    Upheld: the notice is withdrawn; the admin names the scope of the re-evaluation (named
+    evaluators, or the whole round) and writes a separate note for the panel only; the workflow
+    sends the challenge back to evaluation and reopens the last round."""
     if objection.state != ObjectionState.pending:
         raise Conflict("该异议已处理")
     if decision not in ("dismissed", "upheld"):
@@ -102,19 +125,22 @@ def resolve_objection(actor, objection, *, decision, note):
     challenge = objection.challenge
     if decision == "upheld" and challenge.state != S.notice:
         raise Conflict(f"榜单状态为“{challenge.state.label}”，不能支持异议")
-    objection.state = ObjectionState(decision)
+    if decision == "upheld":
+        objection.scope = scope
+        objection.rescore_evaluator_ids = _check_scope(challenge, scope, evaluator_ids, (panel_note or "").strip())
+        objection.panel_note = panel_note.strip()
+    objection.state = OBJECTION_MACHINE.target(objection.state, "uphold" if decision == "upheld" else "dismiss")
     objection.resolution_note, objection.resolved_by_id, objection.resolved_at = note, actor.id, utcnow()
     record(actor, f"objection.{decision}", objection, before={"state": ObjectionState.pending},
-           after={"state": objection.state, "note": note})
+           after={"state": objection.state, "note": note, "scope": objection.scope,
+                  "rescore_evaluator_ids": objection.rescore_evaluator_ids})
     if decision == "upheld":
         notice = current_notice(challenge)
         if notice is not None:
             notice.withdrawn_at = utcnow()
-        challenge_ops._transition(actor, challenge, "uphold_objection", reason=note)
-        reopen_last_round(actor, challenge, note)
-    notify(organisation_users(objection.provider_id), "objection.resolved", "异议处理结果",
-           f"您对榜单“{challenge.title}”提出的异议已处理：{objection.state.label}。说明：{note}",
-           link=f"/challenges/{challenge.id}/notice")
+        events.objection_upheld.send(objection, actor=actor)
+    else:
+        events.objection_dismissed.send(objection)
     return objection
 
 
@@ -124,10 +150,8 @@ def pending_objections(challenge):
 
 
 def finalize(actor, challenge):
-    """挂帅: after the notice period with no objection pending, the winner is awarded and its
-    project is created in the key-project library (stage application)."""
-    from marketplace.projects.operations import create_project_from_award
-
+    """挂帅: after the notice period with no objection pending the award is confirmed; the
+    workflow awards the challenge and creates the winner's project (stage application)."""
     notice = current_notice(challenge)
     if challenge.state != S.notice or notice is None:
         raise Conflict(f"榜单状态为“{challenge.state.label}”，不能确认挂帅")
@@ -136,17 +160,9 @@ def finalize(actor, challenge):
         raise Conflict(f"尚有 {len(pending)} 条异议未处理，不能确认挂帅")
     if not (notice.ends_at is None or utcnow() >= notice.ends_at):
         raise Conflict(f"公示期尚未结束（至 {format_datetime(notice.ends_at)}），不能确认挂帅")
-    challenge_ops._transition(actor, challenge, "award")
     winner = db.session.get(Submission, notice.winner_submission_id)
-    project = create_project_from_award(actor, challenge, winner)
-    record(actor, "challenge.award_result", challenge, after={"winner_submission_id": winner.id,
-                                                               "project_id": project.id})
-    notify(organisation_users(winner.provider_id), "challenge.awarded", "恭喜挂帅",
-           f"贵单位在榜单“{challenge.title}”中挂帅，项目已进入重点项目库。", link=f"/projects/{project.id}")
-    others = [u for u in participant_users(challenge) if u.organisation_id != winner.provider_id]
-    notify(others, "challenge.result", "榜单结果", f"榜单“{challenge.title}”已确认挂帅单位：{winner.provider.name}。",
-           link=f"/challenges/{challenge.id}/notice")
-    return challenge, project
+    events.award_confirmed.send(challenge, actor=actor, notice=notice, winner=winner)
+    return challenge
 
 
 def attach_to_objection(actor, objection, upload):

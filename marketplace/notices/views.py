@@ -42,7 +42,11 @@ def notice(challenge_id):
     challenge = _notice_challenge(challenge_id)
     current = ops.current_notice(challenge)
     if current is None or not notice_public(challenge):
-        raise NotFound()
+        withdrawn = ops.withdrawn_notice(challenge)
+        if withdrawn is None:
+            raise NotFound()
+        # An upheld objection withdrew the notice: say so where people come to look for it.
+        return render_template("notices/withdrawn.html", challenge=challenge, notice=withdrawn)
     user = current_user
     own_objections = []
     if user.is_authenticated and user.organisation_id:
@@ -60,7 +64,14 @@ def notice(challenge_id):
                            can_object=participating and challenge.state.value == "notice" and ops.notice_open(current),
                            objection_form=ObjectionForm(), resolve_form=ResolveForm(), action_form=EmptyForm(),
                            upload_form=UploadForm(), attachments=_attachments(own_objections, all_objections),
-                           withdrawn=history)
+                           withdrawn=history, last_panel=_last_panel(challenge) if is_admin(user) else [])
+
+
+def _last_panel(challenge):
+    from marketplace.review.operations import members
+
+    last = max(challenge.rounds, key=lambda r: r.position, default=None)
+    return [m.evaluator for m in members(last)] if last is not None else []
 
 
 @bp.post("/challenges/<int:challenge_id>/objections")
@@ -106,9 +117,13 @@ def resolve(objection_id):
     if not form.validate_on_submit():
         flash(errors_text(form), "danger")
     else:
-        commit_and_flash(lambda: ops.resolve_objection(current_user, objection, decision=form.decision.data,
-                                                       note=form.note.data),
-                         lambda resolved: f"异议已处理：{resolved.state.label}")
+        commit_and_flash(lambda: ops.resolve_objection(
+            current_user, objection, decision=form.decision.data, note=form.note.data,
+            scope=form.scope.data or None, evaluator_ids=form.evaluator_ids.data or [], panel_note=form.panel_note.data),
+            lambda resolved: f"异议已处理：{resolved.state.label}")
+    if objection.state.value == "upheld":
+        # The notice is withdrawn: the admin goes on where the re-evaluation is run.
+        return redirect(url_for("review.manage", challenge_id=objection.challenge_id))
     return redirect(url_for("notices.notice", challenge_id=objection.challenge_id))
 
 
@@ -119,7 +134,7 @@ def finalize(challenge_id):
     challenge = _notice_challenge(challenge_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    _, project = ops.finalize(current_user, challenge)
+    ops.finalize(current_user, challenge)
     db.session.commit()
     flash("已确认挂帅，项目已进入重点项目库", "success")
     return redirect(url_for("notices.notice", challenge_id=challenge.id))

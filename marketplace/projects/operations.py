@@ -26,12 +26,15 @@ from marketplace.projects.models import (
     ProjectDocument,
 )
 from marketplace.projects.states import (
+    ACCEPTANCE_MACHINE,
     ACCEPTANCE_ROLES,
     DOCUMENT_REQUIRED,
     GATE_ROLES,
+    MILESTONE_MACHINE,
     ORDER,
     PAYMENT_STAGES,
     PROJECT_MACHINE,
+    REPORT_MACHINE,
     SEVERITY,
     AcceptanceStatus,
     Conclusion,
@@ -100,7 +103,7 @@ def _provider(provider_id):
     return org
 
 
-def _check_solution(solution_id, provider_id, field="solution_id"):
+def check_solution(solution_id, provider_id, field="solution_id"):
     if solution_id is None:
         return None
     from marketplace.providers.models import Solution
@@ -112,9 +115,10 @@ def _check_solution(solution_id, provider_id, field="solution_id"):
 
 
 def create_project(actor, *, title, domain, approved_budget_yuan, description="", provider_id=None,
-                   solution_id=None, department_id=None, challenge_id=None, submission_id=None):
+                   solution_id=None, department_id=None, challenge_id=None, submission_id=None, announce=True):
     """申报: a department enters a project into the key-project library directly; it starts in
-    `application`. (An awarded challenge makes one through `create_project_from_award`.)"""
+    `application`. (An awarded challenge makes one through `create_project_from_award`, whose
+    award notice already tells everyone: announce=False keeps it to one notice per person.)"""
     if department_id is None:
         if actor is None or actor.role != Role.department or actor.organisation_id is None:
             raise NotAllowed("只有发榜单位用户可以申报项目")
@@ -122,7 +126,7 @@ def create_project(actor, *, title, domain, approved_budget_yuan, description=""
     if domain not in DOMAINS:
         raise ValidationFailed(fields={"domain": "请选择有效的场景领域"})
     provider = _provider(provider_id)
-    _check_solution(solution_id, provider_id)
+    check_solution(solution_id, provider_id)
     project = Project(
         title=title, domain=domain, description=description or "", department_id=department_id,
         provider_id=provider.id if provider else None, solution_id=solution_id, challenge_id=challenge_id,
@@ -135,9 +139,10 @@ def create_project(actor, *, title, domain, approved_budget_yuan, description=""
         "title": title, "domain": domain, "department_id": department_id, "provider_id": project.provider_id,
         "approved_fen": project.approved_fen, "challenge_id": challenge_id, "submission_id": submission_id,
         "stage": project.stage})
-    notify(_stakeholders(project), "project.created", "新项目已进入项目库",
-           f"项目“{title}”已进入重点项目库（申报阶段），批复预算 {format_yuan(project.approved_fen)} 元。",
-           link=_link(project))
+    if announce:
+        notify(_stakeholders(project), "project.created", "新项目已进入项目库",
+               f"项目“{title}”已进入重点项目库（申报阶段），批复预算 {format_yuan(project.approved_fen)} 元。",
+               link=_link(project))
     return project
 
 
@@ -156,7 +161,8 @@ def create_project_from_award(actor, challenge, submission):
     return create_project(
         actor, title=challenge.title, domain=challenge.domain, approved_budget_yuan=fen_to_yuan(budget_fen),
         description=challenge.outcomes or challenge.description, provider_id=submission.provider_id,
-        department_id=challenge.department_id, challenge_id=challenge.id, submission_id=submission.id)
+        department_id=challenge.department_id, challenge_id=challenge.id, submission_id=submission.id,
+        announce=False)
 
 
 def assign_provider(actor, project, provider_id, solution_id=None):
@@ -166,7 +172,7 @@ def assign_provider(actor, project, provider_id, solution_id=None):
     provider = _provider(provider_id)
     if provider is None:
         raise ValidationFailed(fields={"provider_id": "请选择服务商"})
-    _check_solution(solution_id, provider.id)
+    check_solution(solution_id, provider.id)
     before = {"provider_id": project.provider_id, "solution_id": project.solution_id}
     project.provider_id, project.solution_id = provider.id, solution_id
     record(actor, "project.assign_provider", project, before=before,
@@ -388,7 +394,8 @@ def report_files(report):
 def _decide(actor, report, status, reason=None):
     if report.status != ReportStatus.submitted:
         raise Conflict(f"该进度报告{report.status.label}，不能重复处理")
-    report.status, report.reason = status, reason
+    report.status = REPORT_MACHINE.target(report.status, "confirm" if status == ReportStatus.confirmed else "return")
+    report.reason = reason
     report.decided_by_id, report.decided_at = actor.id, utcnow()
 
 
@@ -400,7 +407,7 @@ def confirm_report(actor, report):
     before = {"percent": milestone.percent, "status": milestone.status}
     milestone.percent = report.percent
     if report.percent == 100:
-        milestone.status, milestone.completed_at = MilestoneStatus.completed, utcnow()
+        milestone.status, milestone.completed_at = MILESTONE_MACHINE.target(milestone.status, "complete"), utcnow()
     record(actor, "progress_report.confirm", report, before=before,
            after={"percent": milestone.percent, "status": milestone.status})
     notify([*_provider_users(report.project), milestone.owner], "report.confirmed", "进度报告已确认",
@@ -614,7 +621,8 @@ def _conclude(actor, acceptance, conclusion, rectify_by, findings):
         raise ValidationFailed(fields={"findings": "结论为不通过时须写明验收发现的问题"})
     if conclusion == Conclusion.passed:
         _require_documents(project)
-    acceptance.status, acceptance.conclusion = AcceptanceStatus.concluded, conclusion
+    acceptance.status = ACCEPTANCE_MACHINE.target(acceptance.status, "conclude")
+    acceptance.conclusion = conclusion
     acceptance.rectify_by = rectify_by if conclusion == Conclusion.conditional else None
     acceptance.findings, acceptance.concluded_at = findings, utcnow()
     record(actor, "acceptance.conclude", acceptance, after={

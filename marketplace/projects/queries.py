@@ -167,3 +167,9 @@ DASHBOARD_TABLES = {
     "budget-by-department": budget_by_department,
     "budget-by-domain": budget_by_domain,
 }
+
+
+def challenge_project(challenge) -> Project | None:
+    """The project an awarded challenge produced."""
+    return db.session.scalar(sa.select(Project).where(Project.challenge_id == challenge.id)
+                             .order_by(Project.id.desc()).limit(1))

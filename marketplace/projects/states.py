@@ -97,3 +97,31 @@ SEVERITY = {Conclusion.passed: 0, Conclusion.conditional: 1, Conclusion.failed: 
 class AcceptanceStatus(LabeledEnum):
     open = "open", "验收中"
     concluded = "concluded", "已出结论"
+
+
+# A milestone is open until a confirmed 100% report completes it.
+MILESTONE_MACHINE = StateMachine(
+    "milestone",
+    states=set(MilestoneStatus),
+    actions={"complete": "完成里程碑"},
+    transitions={(MilestoneStatus.open, "complete"): MilestoneStatus.completed},
+)
+
+# A progress report is decided once: confirmed, or returned (the provider then reports again).
+REPORT_MACHINE = StateMachine(
+    "progress_report",
+    states=set(ReportStatus),
+    actions={"confirm": "确认进度报告", "return": "退回进度报告"},
+    transitions={
+        (ReportStatus.submitted, "confirm"): ReportStatus.confirmed,
+        (ReportStatus.submitted, "return"): ReportStatus.returned,
+    },
+)
+
+# An acceptance (验收) is open until its panel concludes it.
+ACCEPTANCE_MACHINE = StateMachine(
+    "acceptance",
+    states=set(AcceptanceStatus),
+    actions={"conclude": "出具验收结论"},
+    transitions={(AcceptanceStatus.open, "conclude"): AcceptanceStatus.concluded},
+)

@@ -1,5 +1,3 @@
 from flask import Blueprint
 
 bp = Blueprint("providers", __name__)
-
-from marketplace.providers import views  # noqa: E402,F401

@@ -12,14 +12,6 @@ def can_view_application(user, app):
     return is_admin(user) or is_member(user, app.organisation_id)
 
 
-def can_decide_application(user, app=None):
-    return is_admin(user)
-
-
-def can_manage_listing(user, org=None):
-    return is_admin(user)
-
-
 def can_view_provider(user, org, listing):
     """The public sees admitted, unexpired providers; members and admins see their own anyway."""
     return (listing is not None and listing.is_admitted) or is_admin(user) or is_member(user, org.id)

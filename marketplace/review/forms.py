@@ -1,5 +1,5 @@
 from flask_wtf.file import FileField
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from marketplace.core.domains import DOMAIN_CHOICES
@@ -34,4 +34,21 @@ class ObjectionForm(BaseForm):
 
 class ResolveForm(BaseForm):
     decision = StringField("处理结果", validators=[InputRequired("请选择处理结果"), Length(max=20)])
-    note = TextAreaField("处理说明", validators=[InputRequired("请填写处理说明"), Length(max=5000, message="不能超过 5000 个字符")])
+    note = TextAreaField("处理说明（公开，答复异议人）",
+                         validators=[InputRequired("请填写处理说明"), Length(max=5000, message="不能超过 5000 个字符")])
+    # Upheld only (checked by the operation): who re-scores, and a note the panel alone sees.
+    scope = StringField("重新评审范围", validators=[Optional(), Length(max=16)])
+    evaluator_ids = MultiCheckboxField("重新评分的专家", coerce=int, validate_choice=False, validators=[Optional()])
+    panel_note = TextAreaField("给专家组的说明（仅专家组可见）",
+                               validators=[Optional(), Length(max=5000, message="不能超过 5000 个字符")])
+
+
+class ReplaceMemberForm(BaseForm):
+    old_evaluator_id = IntegerField("被更换的专家", validators=[InputRequired("请选择被更换的专家"), NumberRange(1, 2**31 - 1)])
+    new_evaluator_id = IntegerField("新专家", validators=[InputRequired("请选择新专家"), NumberRange(1, 2**31 - 1)])
+
+
+class ReportSignForm(BaseForm):
+    dissent = TextAreaField("保留意见（可选，写入评审报告）",
+                            validators=[Optional(), Length(max=4000, message="不能超过 4000 个字符")])
+    refuse = BooleanField("拒绝签署（须写明理由）")

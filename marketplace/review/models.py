@@ -4,16 +4,84 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.challenges.models import EvaluationRound
+from marketplace.challenges.models import Challenge
 from marketplace.core.db import IdMixin, UTCDateTime, enum_type, utcnow
-from marketplace.core.enums import LabeledEnum
+from marketplace.core.money import fen_to_yuan
 from marketplace.extensions import db
+from marketplace.review.states import Aggregation, RoundStatus, SheetStatus
 
 
-class SheetStatus(LabeledEnum):
-    pending = "pending", "未开始"
-    draft = "draft", "草稿"
-    submitted = "submitted", "已提交"
+class EvaluationRound(IdMixin, db.Model):
+    """One round of the evaluation plan (方案评审, 中期评估, 终期评审 …)."""
+
+    __tablename__ = "evaluation_rounds"
+    __audit_type__ = "round"
+    __table_args__ = (
+        sa.UniqueConstraint("challenge_id", "position"),
+        sa.CheckConstraint("min_panel >= 1", name="min_panel_positive"),
+        sa.CheckConstraint("advance_top IS NULL OR advance_top >= 1", name="advance_top_positive"),
+    )
+
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    aggregation: Mapped[Aggregation] = mapped_column(enum_type(Aggregation, "aggregation"), default=Aggregation.mean)
+    advance_top: Mapped[int | None] = mapped_column(sa.Integer)
+    # A score threshold on the 0–100 scale, in hundredths (7500 = 75.00 points).
+    advance_threshold_centi: Mapped[int | None] = mapped_column(sa.Integer)
+    blind: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    min_panel: Mapped[int] = mapped_column(sa.Integer, default=3)
+    # Ties break on this criterion (its position in the round); None: the highest-weighted one.
+    tie_break_position: Mapped[int | None] = mapped_column(sa.Integer)
+    status: Mapped[RoundStatus] = mapped_column(enum_type(RoundStatus, "round_status"), default=RoundStatus.setup)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_note: Mapped[str | None] = mapped_column(sa.Text)
+    # The evaluation report (评审报告), frozen once every panel member has signed or refused.
+    report: Mapped[dict | None] = mapped_column(sa.JSON)
+    report_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    report_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="rounds")
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="Criterion.position", lazy="selectin"
+    )
+
+    @property
+    def advance_threshold(self):
+        return None if self.advance_threshold_centi is None else fen_to_yuan(self.advance_threshold_centi)
+
+    @property
+    def tie_break_criterion(self):
+        if self.tie_break_position is not None:
+            for criterion in self.criteria:
+                if criterion.position == self.tie_break_position:
+                    return criterion
+        return max(self.criteria, key=lambda c: (c.weight, -c.position), default=None)
+
+    @property
+    def is_last(self) -> bool:
+        return self.position == max(r.position for r in self.challenge.rounds)
+
+
+class Criterion(IdMixin, db.Model):
+    __tablename__ = "criteria"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "position"),
+        sa.CheckConstraint("weight > 0 AND weight <= 100", name="weight_range"),
+        sa.CheckConstraint("max_points > 0", name="max_points_positive"),
+    )
+
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation_rounds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    weight: Mapped[int] = mapped_column(sa.Integer)
+    max_points: Mapped[int] = mapped_column(sa.Integer)
+
+    round: Mapped[EvaluationRound] = relationship(back_populates="criteria")
+
+
 
 
 class EvaluatorDomain(db.Model):
@@ -38,7 +106,10 @@ class PanelMember(IdMixin, db.Model):
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sheet_status: Mapped[SheetStatus] = mapped_column(enum_type(SheetStatus, "sheet_status"), default=SheetStatus.pending)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    return_reason: Mapped[str | None] = mapped_column(sa.Text)
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)  # shown to this evaluator only
+    report_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report_dissent: Mapped[str | None] = mapped_column(sa.Text)  # 保留意见, written into the report
+    report_refused: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     round: Mapped[EvaluationRound] = relationship()
     evaluator: Mapped[User] = relationship()

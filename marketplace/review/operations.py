@@ -6,6 +6,7 @@ locked unless the admin returns them; closing a round computes and stores the re
 """
 
 import hashlib
+import json
 import random
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -15,27 +16,57 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role, User
 from marketplace.audit.operations import record
 from marketplace.challenges import operations as challenge_ops
-from marketplace.challenges.models import EvaluationRound
-from marketplace.challenges.states import ChallengeState, RoundStatus
+from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.money import yuan_to_fen
 from marketplace.extensions import db
-from marketplace.notifications.operations import admins, notify, organisation_users
-from marketplace.review import scoring
-from marketplace.review.models import DeclaredConflict, EvaluatorDomain, PanelMember, RoundEntry, Score, SheetStatus
-from marketplace.submissions.models import Submission, SubmissionState
+from marketplace.review import events, scoring
+from marketplace.review.models import (
+    Criterion,
+    DeclaredConflict,
+    EvaluationRound,
+    EvaluatorDomain,
+    PanelMember,
+    RoundEntry,
+    Score,
+)
+from marketplace.review.states import ROUND_MACHINE, SHEET_MACHINE, Aggregation, RoundStatus, SheetStatus
+from marketplace.submissions import queries as submission_queries
 
 S = ChallengeState
 PANEL_STATES = (S.closed, S.evaluating, S.racing)
 
 
-def _link(round_):
-    return f"/review/rounds/{round_.id}"
-
-
 def participating_provider_ids(challenge) -> set[int]:
-    return set(db.session.scalars(sa.select(Submission.provider_id).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted)))
+    return submission_queries.live_provider_ids(challenge)
+
+
+def _move_round(round_, action):
+    round_.status = ROUND_MACHINE.target(round_.status, action)
+
+
+def _move_sheet(member, action):
+    member.sheet_status = SHEET_MACHINE.target(member.sheet_status, action)
+
+
+# --- the evaluation plan (written when the challenge is drafted or edited) --------------------
+
+def write_plan(challenge, plan):
+    """The rounds and criteria of a challenge, from the challenge form's plan (already checked)."""
+    challenge.rounds.clear()
+    db.session.flush()
+    for position, values in enumerate(plan, start=1):
+        threshold = values.get("advance_threshold")
+        challenge.rounds.append(EvaluationRound(
+            position=position, name=values["name"], aggregation=Aggregation(values["aggregation"]),
+            advance_top=values.get("advance_top"), blind=bool(values.get("blind")),
+            advance_threshold_centi=None if threshold is None else yuan_to_fen(threshold),
+            min_panel=values.get("min_panel") or 3, tie_break_position=values.get("tie_break_position"),
+            criteria=[Criterion(position=i, name=c["name"], description=c.get("description") or "",
+                                weight=c["weight"], max_points=c["max_points"])
+                      for i, c in enumerate(values["criteria"], start=1)],
+        ))
 
 
 def members(round_) -> list[PanelMember]:
@@ -119,9 +150,7 @@ def set_panel(actor, round_, evaluator_ids, *, action="round.panel", extra=None)
             db.session.add(PanelMember(round_id=round_.id, evaluator_id=evaluator_id))
             added.append(users[evaluator_id])
     record(actor, action, round_, before={"panel": sorted(current)}, after={"panel": sorted(ids), **(extra or {})})
-    notify(added, "round.assigned", "您被选入评审专家组",
-           f"榜单“{round_.challenge.title}”第 {round_.position} 轮“{round_.name}”。评审开始后请先签署回避声明。",
-           link=_link(round_))
+    events.panel_assigned.send(round_, added=added)
     return members(round_)
 
 
@@ -175,19 +204,16 @@ def open_round(actor, round_):
         previous = earlier[-1]
         submission_ids = [e.submission_id for e in round_entries(previous) if e.advanced]
     else:
-        submission_ids = [s.id for s in db.session.scalars(sa.select(Submission).where(
-            Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted))]
+        submission_ids = [s.id for s in submission_queries.live_entries(challenge)]
     if not submission_ids:
         raise Conflict("没有可参加本轮评审的方案")
     for index, submission_id in enumerate(sorted(submission_ids, key=lambda sid: _blind_order(round_.id, sid))):
         db.session.add(RoundEntry(round_id=round_.id, submission_id=submission_id, label=_label(index)))
-    if challenge.state == S.closed:
-        challenge_ops._transition(actor, challenge, "start_evaluation")
-    round_.status, round_.opened_at = RoundStatus.open, utcnow()
+    _move_round(round_, "open")
+    round_.opened_at = utcnow()
     record(actor, "round.open", round_, before={"status": RoundStatus.setup},
            after={"status": RoundStatus.open, "entries": sorted(submission_ids), "panel": [m.evaluator_id for m in panel]})
-    notify([m.evaluator for m in panel], "round.opened", "评审已开始",
-           f"榜单“{challenge.title}”第 {round_.position} 轮“{round_.name}”已开始，请先签署回避声明再评分。", link=_link(round_))
+    events.round_opened.send(round_, actor=actor)
     return round_
 
 
@@ -198,21 +224,46 @@ def _require_open(round_):
         raise Conflict(f"本轮状态为“{round_.status.label}”，不能评分")
 
 
+def earlier_conflicts(member) -> set[int]:
+    """Providers this evaluator declared a conflict with in an earlier round of the same challenge:
+    a conflict, once declared, holds for the whole challenge."""
+    round_ = member.round
+    return set(db.session.scalars(
+        sa.select(DeclaredConflict.provider_id)
+        .join(PanelMember, PanelMember.id == DeclaredConflict.member_id)
+        .join(EvaluationRound, EvaluationRound.id == PanelMember.round_id)
+        .where(PanelMember.evaluator_id == member.evaluator_id, EvaluationRound.challenge_id == round_.challenge_id,
+               EvaluationRound.position < round_.position)))
+
+
 def sign_declaration(actor, round_, *, conflict_provider_ids):
-    """回避声明: signed before seeing any entry; names the providers the evaluator must not score."""
+    """回避声明: signed before seeing any entry; names the providers the evaluator must not score.
+    Conflicts declared in earlier rounds of the challenge are kept: a declaration may add, never drop."""
     member = require_membership(actor, round_)
     _require_open(round_)
     if member.declared_at is not None:
         raise Conflict("回避声明已签署，如需更改请联系平台管理员")
     in_round = {e.submission.provider_id for e in round_entries(round_)}
+    carried = earlier_conflicts(member)
     ids = sorted(set(int(i) for i in conflict_provider_ids))
-    unknown = [i for i in ids if i not in in_round]
+    unknown = [i for i in ids if i not in in_round and i not in carried]
     if unknown:
         raise ValidationFailed(fields={"conflict_provider_ids": f"服务商 {unknown[0]} 未参加本轮评审"})
+    ids = sorted(set(ids) | carried)
     member.conflicts = [DeclaredConflict(provider_id=i) for i in ids]
     member.declared_at = utcnow()
-    record(actor, "round.declaration", member, after={"round_id": round_.id, "conflict_provider_ids": ids})
+    record(actor, "round.declaration", member, after={"round_id": round_.id, "conflict_provider_ids": ids,
+                                                       "carried": sorted(carried)})
     return member
+
+
+def conflicted_with_all(member) -> bool:
+    """Declared, and conflicted with every entry of the round: nothing to score, done for the round."""
+    return member.declared_at is not None and not entries_for(member)
+
+
+def sheet_done(member) -> bool:
+    return member.sheet_status == SheetStatus.submitted or conflicted_with_all(member)
 
 
 def require_declared(member):
@@ -280,8 +331,7 @@ def save_sheet(actor, round_, scores):
         row.points_centi, row.comment = int(points * 100), comment
     if errors:
         raise ValidationFailed(fields=errors)
-    if member.sheet_status == SheetStatus.pending:
-        member.sheet_status = SheetStatus.draft
+    _move_sheet(member, "save")
     return member
 
 
@@ -317,7 +367,8 @@ def submit_sheet(actor, round_):
                 errors[key] = f"方案 {entry.label}“{criterion.name}”的分数处于最低或最高 10% 区间，请填写评语"
     if errors:
         raise ValidationFailed("评分表不完整，不能提交", fields=errors)
-    member.sheet_status, member.submitted_at, member.return_reason = SheetStatus.submitted, utcnow(), None
+    _move_sheet(member, "submit")
+    member.submitted_at, member.return_reason = utcnow(), None
     record(actor, "round.sheet_submit", member, after={
         "round_id": round_.id, "totals": {str(k): str(v) for k, v in sheet_totals(member, entries).items()},
         "scores": [[s.submission_id, s.criterion_id, s.points_centi] for s in sorted(
@@ -329,18 +380,24 @@ def return_sheet(actor, round_, evaluator_id, *, reason):
     """The admin returns a submitted sheet for correction, with a reason (audited)."""
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写退回理由"})
-    _require_open(round_)
+    if round_.status not in (RoundStatus.open, RoundStatus.review):
+        raise Conflict(f"本轮状态为“{round_.status.label}”，不能退回评分表")
     member = db.session.scalar(sa.select(PanelMember).where(
         PanelMember.round_id == round_.id, PanelMember.evaluator_id == evaluator_id))
     if member is None:
         raise NotFound("该专家不在本轮专家组中")
     if member.sheet_status != SheetStatus.submitted:
         raise Conflict("该专家的评分表尚未提交，无需退回")
-    member.sheet_status, member.return_reason = SheetStatus.draft, reason
+    _move_sheet(member, "return")
+    member.return_reason = reason
+    if round_.status == RoundStatus.review:
+        # The results under review are void: the round goes back to scoring.
+        _move_round(round_, "return_sheet")
+        _clear_results(round_)
     record(actor, "round.sheet_return", member, before={"sheet_status": SheetStatus.submitted},
-           after={"sheet_status": SheetStatus.draft, "reason": reason, "round_id": round_.id})
-    notify([member.evaluator], "round.sheet_returned", "评分表被退回修改",
-           f"第 {round_.position} 轮“{round_.name}”的评分表被退回。理由：{reason}", link=_link(round_))
+           after={"sheet_status": SheetStatus.draft, "reason": reason, "round_id": round_.id,
+                  "round_status": round_.status})
+    events.sheet_returned.send(member, reason=reason)
     return member
 
 
@@ -385,20 +442,18 @@ def compute_results(round_, panel, entries):
 
 
 def close_round(actor, round_):
-    """Close the round: refused while any sheet is outstanding; the results are computed and
-    stored once; entries advance; the challenge races or goes to the public notice."""
-    from marketplace.notices.operations import publish_notice
-
+    """Close the scoring: refused while any sheet is outstanding (an evaluator conflicted with every
+    entry has none). The results are computed and stored for review (待确认): visible to the admin
+    and the department, signed by the panel, published by the admin; nothing moves yet."""
     _require_open(round_)
     panel = members(round_)
-    outstanding = [m.evaluator.name for m in panel if m.sheet_status != SheetStatus.submitted]
+    outstanding = [m.evaluator.name for m in panel if not sheet_done(m)]
     if outstanding:
         raise Conflict(f"尚有 {len(outstanding)} 名专家未提交评分表：{'、'.join(outstanding)}")
     entries = {e.id: e for e in round_entries(round_)}
     ranked, notes = compute_results(round_, panel, list(entries.values()))
     challenge = round_.challenge
-    last = round_.is_last
-    if last:
+    if round_.is_last:
         advancing = {ranked[0][1].entry_id}
     else:
         top = round_.advance_top
@@ -411,50 +466,149 @@ def close_round(actor, round_):
         entry.rank = position
         entry.advanced = item.entry_id in advancing
         entry.details = item.extra
-    round_.status, round_.closed_at = RoundStatus.closed, utcnow()
+    _move_round(round_, "close")
     round_.results_note = "；".join(notes) or None
+    for member in panel:
+        member.report_signed_at, member.report_dissent, member.report_refused = None, None, False
     record(actor, "round.close", round_, before={"status": RoundStatus.open}, after={
-        "status": RoundStatus.closed, "aggregation": round_.aggregation, "note": round_.results_note,
+        "status": RoundStatus.review, "aggregation": round_.aggregation, "note": round_.results_note,
         "results": [[entries[i.entry_id].submission_id, str(scoring.round2(i.score)), p,
                      i.entry_id in advancing] for p, i in ranked]})
-    advanced_subs = [entries[i].submission for i in advancing]
-    eliminated_subs = [entries[i.entry_id].submission for _, i in ranked if i.entry_id not in advancing]
-    if last:
-        publish_notice(actor, challenge, round_, [(p, entries[i.entry_id]) for p, i in ranked])
-    else:
-        if challenge.race_slots > 1 and challenge.state == S.evaluating:
-            challenge_ops._transition(actor, challenge, "start_race")
-            title_in, title_out = "入围赛马", "未入围赛马"
-            body_in = f"贵单位的方案在“{round_.name}”中入围，进入赛马阶段，请按统一里程碑开展试点。"
-        else:
-            title_in, title_out = "方案晋级", "方案未晋级"
-            body_in = f"贵单位的方案在“{round_.name}”中晋级下一轮评审。"
-        for submission in advanced_subs:
-            notify(organisation_users(submission.provider_id), "round.advanced", title_in, body_in,
-                   link=f"/submissions/{submission.id}")
-        for submission in eliminated_subs:
-            notify(organisation_users(submission.provider_id), "round.eliminated", title_out,
-                   f"贵单位的方案在“{round_.name}”中未晋级。感谢参与。", link=f"/submissions/{submission.id}")
-    notify([*organisation_users(challenge.department_id), *admins()], "round.closed", "评审轮次已结束",
-           f"榜单“{challenge.title}”第 {round_.position} 轮“{round_.name}”结果已生成。",
-           link=f"/rounds/{round_.id}/results")
+    events.round_closed.send(round_, actor=actor)
     return round_
 
 
-def reopen_last_round(actor, challenge, reason):
-    """After an upheld objection: the last round opens again and every sheet returns to draft."""
-    round_ = max(challenge.rounds, key=lambda r: r.position)
-    before = {"status": round_.status}
-    round_.status, round_.closed_at, round_.results_note = RoundStatus.open, None, None
+def _clear_results(round_):
+    round_.results_note = round_.report = round_.report_sha256 = round_.report_frozen_at = None
     for entry in round_entries(round_):
         entry.score_centi = entry.rank = entry.advanced = entry.details = None
+    for member in members(round_):
+        member.report_signed_at, member.report_dissent, member.report_refused = None, None, False
+
+
+# --- the evaluation report (评审报告) and publication -----------------------------------------
+
+def report_content(round_) -> dict:
+    """What every panel member signs: ranking, per-evaluator totals, the aggregation note, dissent."""
     panel = members(round_)
-    for member in panel:
-        member.sheet_status, member.return_reason = SheetStatus.draft, f"异议成立，重新评审：{reason}"
-    record(actor, "round.reopen", round_, before=before, after={"status": RoundStatus.open, "reason": reason})
-    notify([m.evaluator for m in panel], "round.reopened", "评审重新开启",
-           f"榜单“{challenge.title}”的异议成立，第 {round_.position} 轮“{round_.name}”重新评审。理由：{reason}",
-           link=_link(round_))
+    names = {m.evaluator_id: m.evaluator.name for m in panel}
+    return {
+        "round_id": round_.id, "challenge_id": round_.challenge_id, "round": round_.name,
+        "aggregation": round_.aggregation.value, "aggregation_label": round_.aggregation.label,
+        "note": round_.results_note,
+        "entries": [{"submission_id": e.submission_id, "label": e.label, "score": f"{e.score_centi / 100:.2f}",
+                     "rank": e.rank, "advanced": e.advanced,
+                     "evaluator_totals": (e.details or {}).get("evaluator_totals", {}),
+                     "flags": (e.details or {}).get("flags", []),
+                     "conflicts": (e.details or {}).get("conflicts", [])} for e in ranked_entries(round_)],
+        "panel": [{"evaluator_id": m.evaluator_id, "name": names[m.evaluator_id]} for m in panel],
+        "signatures": [{"evaluator_id": m.evaluator_id, "signed_at": m.report_signed_at.isoformat()
+                        if m.report_signed_at else None, "dissent": m.report_dissent, "refused": m.report_refused}
+                       for m in panel],
+    }
+
+
+def report_digest(content) -> str:
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def sign_report(actor, round_, *, dissent=None, refuse=False):
+    """A panel member signs the report (with dissent in writing, if any) or refuses to sign (the
+    refusal is recorded in the report). When every member has answered the report is frozen and
+    its SHA-256 written to the audit log."""
+    member = require_membership(actor, round_)
+    if round_.status != RoundStatus.review:
+        raise Conflict(f"本轮状态为“{round_.status.label}”，评审报告尚不能签署")
+    if member.report_signed_at is not None:
+        raise Conflict("您已签署（或拒签）本轮评审报告")
+    dissent = (dissent or "").strip()[:4000] or None
+    if refuse and not dissent:
+        raise ValidationFailed(fields={"dissent": "拒绝签署时请写明理由"})
+    member.report_signed_at, member.report_dissent, member.report_refused = utcnow(), dissent, bool(refuse)
+    record(actor, "round.report_refuse" if refuse else "round.report_sign", member,
+           after={"round_id": round_.id, "dissent": dissent})
+    if all(m.report_signed_at is not None for m in members(round_)):
+        content = report_content(round_)
+        round_.report, round_.report_sha256, round_.report_frozen_at = content, report_digest(content), utcnow()
+        record(None, "round.report_frozen", round_, after={"sha256": round_.report_sha256})
+    return member
+
+
+def publish_round(actor, round_):
+    """The admin publishes a round whose report every member has signed: the round is closed and
+    the workflow moves the challenge on (advance, race, notice)."""
+    if round_.status != RoundStatus.review:
+        raise Conflict(f"本轮状态为“{round_.status.label}”，不能发布结果")
+    unsigned = [m.evaluator.name for m in members(round_) if m.report_signed_at is None]
+    if unsigned or round_.report_sha256 is None:
+        raise Conflict(f"尚有 {len(unsigned)} 名专家未签署评审报告：{'、'.join(unsigned)}")
+    _move_round(round_, "publish")
+    round_.closed_at = utcnow()
+    record(actor, "round.publish", round_, before={"status": RoundStatus.review},
+           after={"status": RoundStatus.closed, "report_sha256": round_.report_sha256})
+    _announce_published(actor, round_)
+    return round_
+
+
+def replace_member(actor, round_, *, old_evaluator_id, new_evaluator_id):
+    """Replace a panel member while the round is open (illness, a late conflict): the newcomer
+    signs a declaration before seeing entries; the panel rules apply as when it was formed."""
+    if round_.status != RoundStatus.open:
+        raise Conflict(f"本轮状态为“{round_.status.label}”，只有评审进行中可以更换专家")
+    old = db.session.scalar(sa.select(PanelMember).where(
+        PanelMember.round_id == round_.id, PanelMember.evaluator_id == old_evaluator_id))
+    if old is None:
+        raise ValidationFailed(fields={"old_evaluator_id": "该专家不在本轮专家组中"})
+    new = db.session.get(User, new_evaluator_id)
+    if new is None or new.role != Role.evaluator or not new.is_active:
+        raise ValidationFailed(fields={"new_evaluator_id": "请选择在岗的评审专家"})
+    if membership(new, round_) is not None:
+        raise ValidationFailed(fields={"new_evaluator_id": "该专家已在本轮专家组中"})
+    if new.organisation_id in participating_provider_ids(round_.challenge):
+        raise Conflict(f"评审专家“{new.name}”属于参与揭榜的服务商单位，须回避，不能进入专家组")
+    before = {"panel": sorted(m.evaluator_id for m in members(round_)),
+              "replaced": {"evaluator_id": old.evaluator_id, "sheet_status": old.sheet_status}}
+    db.session.delete(old)
+    db.session.flush()
+    db.session.add(PanelMember(round_id=round_.id, evaluator_id=new.id))
+    db.session.flush()
+    record(actor, "round.panel_replace", round_, before=before,
+           after={"panel": sorted(m.evaluator_id for m in members(round_)), "old_evaluator_id": old_evaluator_id,
+                  "new_evaluator_id": new.id})
+    events.panel_assigned.send(round_, added=[new])
+    return members(round_)
+
+
+def ranked_entries(round_) -> list[RoundEntry]:
+    """The stored results of a round, best first."""
+    return sorted((e for e in round_entries(round_) if e.rank is not None), key=lambda e: (e.rank, e.label))
+
+
+def _announce_published(actor, round_):
+    ranked = ranked_entries(round_)
+    events.round_published.send(round_, actor=actor, ranked=ranked,
+                                advanced=[e.submission for e in ranked if e.advanced],
+                                eliminated=[e.submission for e in ranked if not e.advanced])
+
+
+def reopen_last_round(actor, challenge, panel_note, evaluator_ids=None):
+    """After an upheld objection: the last round opens again. The named evaluators' sheets (all,
+    when none are named) return to draft with the panel note, which only the panel sees."""
+    round_ = max(challenge.rounds, key=lambda r: r.position)
+    before = {"status": round_.status}
+    _move_round(round_, "reopen")
+    round_.closed_at = None
+    _clear_results(round_)
+    panel = members(round_)
+    rescoring = [m for m in panel if evaluator_ids is None or m.evaluator_id in evaluator_ids]
+    for member in rescoring:
+        if member.sheet_status == SheetStatus.submitted:
+            _move_sheet(member, "return")
+        member.return_reason = f"异议成立，重新评审：{panel_note}"
+    record(actor, "round.reopen", round_, before=before, after={
+        "status": RoundStatus.open, "rescore": sorted(m.evaluator_id for m in rescoring)})
+    events.round_reopened.send(round_, reason=panel_note, evaluators=[m.evaluator for m in rescoring])
     return round_
 
 

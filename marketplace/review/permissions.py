@@ -3,10 +3,10 @@
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
-from marketplace.challenges.states import ChallengeState, RoundStatus
-from marketplace.core.permissions import is_admin
+from marketplace.challenges.states import ChallengeState
 from marketplace.core.permissions import is_authenticated as _auth
 from marketplace.extensions import db
+from marketplace.review.states import RoundStatus
 
 
 def is_department_of(user, challenge):
@@ -31,15 +31,6 @@ def evaluator_access(user, submission):
                 not _conflicted(member, submission.provider_id):
             return True, round_.blind
     return False, False
-
-
-def can_manage_review(user, challenge=None):
-    return is_admin(user)
-
-
-def can_read_results(user, round_):
-    """Admin and the owning department once the round is closed."""
-    return round_.status == RoundStatus.closed and (is_admin(user) or is_department_of(user, round_.challenge))
 
 
 def notice_public(challenge):

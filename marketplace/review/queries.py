@@ -2,48 +2,10 @@
 
 import sqlalchemy as sa
 
-from marketplace.challenges.states import ChallengeState, RoundStatus
+from marketplace.challenges.states import ChallengeState
 from marketplace.extensions import db
 from marketplace.review.models import PanelMember, RoundEntry
-
-STAGES = {
-    "submitted": "已提交",
-    "under_review": "评审中",
-    "racing": "进入赛马",
-    "eliminated": "未晋级",
-    "proposed_winner": "拟挂帅（公示中）",
-    "not_selected": "未中选",
-    "winner": "挂帅",
-    "withdrawn": "已撤回",
-}
-
-
-def entry_stage(submission):
-    """(code, label) of where an entry stands in the challenge, for its provider."""
-    from marketplace.notices.operations import current_notice
-
-    challenge = submission.challenge
-    if submission.state.value == "withdrawn":
-        code = "withdrawn"
-    elif challenge.state == ChallengeState.published:
-        code = "submitted"
-    else:
-        rows = db.session.scalars(sa.select(RoundEntry).join(RoundEntry.submission)
-                                  .where(RoundEntry.submission_id == submission.id)).all()
-        closed = [e for e in rows if e.advanced is not None]
-        notice = current_notice(challenge) if challenge.state in (ChallengeState.notice, ChallengeState.awarded) else None
-        if notice is not None:
-            if notice.winner_submission_id == submission.id:
-                code = "winner" if challenge.state == ChallengeState.awarded else "proposed_winner"
-            else:
-                code = "not_selected"
-        elif any(e.advanced is False for e in closed):
-            code = "eliminated"
-        elif challenge.state == ChallengeState.racing and closed:
-            code = "racing"
-        else:
-            code = "under_review"
-    return code, STAGES[code]
+from marketplace.review.states import RoundStatus
 
 
 def own_results(submission):
@@ -64,10 +26,14 @@ def own_results(submission):
 
 def progress(round_):
     """Who has signed and submitted, without any score."""
+    from marketplace.review.operations import conflicted_with_all
+
     rows = db.session.scalars(sa.select(PanelMember).where(PanelMember.round_id == round_.id).order_by(PanelMember.id))
     return [{"evaluator_id": m.evaluator_id, "name": m.evaluator.name, "declared": m.declared_at is not None,
              "sheet_status": m.sheet_status.value, "sheet_status_label": m.sheet_status.label,
-             "submitted_at": m.submitted_at, "return_reason": m.return_reason} for m in rows]
+             "submitted_at": m.submitted_at, "return_reason": m.return_reason,
+             "conflicted_with_all": conflicted_with_all(m), "report_signed_at": m.report_signed_at,
+             "report_refused": m.report_refused} for m in rows]
 
 
 def results_rows(round_):

@@ -10,15 +10,23 @@ from wtforms import SelectChoice
 from marketplace.accounts.models import Role, User
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
-from marketplace.challenges.states import RoundStatus
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
-from marketplace.core.permissions import get_or_404, require, require_role
+from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
 from marketplace.review import bp, permissions, queries
 from marketplace.review import operations as ops
-from marketplace.review.forms import DeclarationForm, DrawForm, ExpertDomainsForm, PanelForm, SheetReturnForm
+from marketplace.review.forms import (
+    DeclarationForm,
+    DrawForm,
+    ExpertDomainsForm,
+    PanelForm,
+    ReplaceMemberForm,
+    ReportSignForm,
+    SheetReturnForm,
+)
 from marketplace.review.models import EvaluatorDomain
+from marketplace.review.states import RoundStatus
 
 # --- evaluator ------------------------------------------------------------------------------
 
@@ -44,10 +52,12 @@ def sheet(round_id):
         else:
             providers = [(e.submission.provider_id, e.submission.provider.name) for e in entries]
         form.conflict_provider_ids.choices = [SelectChoice(pid, name) for pid, name in providers]
-        return render_template("review/declaration.html", form=form, providers=providers, **context)
+        return render_template("review/declaration.html", form=form, providers=providers,
+                               carried=ops.earlier_conflicts(member), **context)
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
-                           totals=ops.sheet_totals(member, entries), **context)
+                           totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
+                           **context)
 
 
 @bp.post("/review/rounds/<int:round_id>/declaration")
@@ -55,8 +65,11 @@ def sheet(round_id):
 def declare(round_id):
     round_ = ops.get_round(round_id)
     ops.require_membership(current_user, round_)
+    member = ops.require_membership(current_user, round_)
     form = DeclarationForm()
-    form.conflict_provider_ids.choices = [SelectChoice(e.submission.provider_id) for e in ops.round_entries(round_)]
+    form.conflict_provider_ids.choices = [SelectChoice(pid) for pid in
+                                          {e.submission.provider_id for e in ops.round_entries(round_)}
+                                          | ops.earlier_conflicts(member)]
     if not form.validate_on_submit():
         flash(errors_text(form) or "请重新提交", "danger")
         return redirect(url_for("review.sheet", round_id=round_id))
@@ -155,17 +168,21 @@ def _manage_page(challenge, status=200):
     from marketplace.notices.operations import current_notice, pending_objections
 
     rounds = []
+    pool = _pool()
     for round_ in challenge.rounds:
         panel_form = PanelForm(prefix=f"r{round_.id}")
         panel_form.evaluator_ids.choices = [SelectChoice(u.id, u.name) for u in _pool()]
         panel_form.evaluator_ids.data = [m.evaluator_id for m in ops.members(round_)]
         rounds.append({"round": round_, "progress": queries.progress(round_), "panel_form": panel_form,
                        "draw_form": DrawForm(prefix=f"d{round_.id}", size=round_.min_panel),
-                       "entries": ops.round_entries(round_)})
+                       "entries": ops.round_entries(round_),
+                       "replace_form": ReplaceMemberForm(prefix=f"x{round_.id}"), "pool": pool})
+    from marketplace.notices.operations import withdrawn_notice
+
     return render_template("review/manage.html", challenge=challenge, rounds=rounds, domains=_expert_domains(),
                            participating=ops.participating_provider_ids(challenge), action_form=EmptyForm(),
                            return_form=SheetReturnForm(), notice=current_notice(challenge),
-                           objections=pending_objections(challenge)), status
+                           withdrawn=withdrawn_notice(challenge), objections=pending_objections(challenge)), status
 
 
 def _back(round_):
@@ -204,7 +221,7 @@ def draw(round_id):
     return _back(round_)
 
 
-@bp.post("/admin/rounds/<int:round_id>/<any(open, close):action>")
+@bp.post("/admin/rounds/<int:round_id>/<any(open, close, publish):action>")
 @login_required
 def transition(round_id, action):
     round_ = _admin_round(round_id)
@@ -214,9 +231,12 @@ def transition(round_id, action):
         if action == "open":
             ops.open_round(current_user, round_)
             message = "本轮评审已开启，已通知专家"
-        else:
+        elif action == "close":
             ops.close_round(current_user, round_)
-            message = "本轮评审已结束，结果已生成"
+            message = "评分已结束，结果待确认：请核对评分偏离与离散度；专家签署评审报告后即可发布"
+        else:
+            ops.publish_round(current_user, round_)
+            message = "本轮结果已发布"
         db.session.commit()
     except Conflict as exc:
         # e.g. the panel is too small or the previous round is still open: still a 409, but on
@@ -230,6 +250,20 @@ def transition(round_id, action):
     return _back(round_)
 
 
+@bp.post("/admin/rounds/<int:round_id>/panel/replace")
+@login_required
+def replace_member(round_id):
+    round_ = _admin_round(round_id)
+    form = ReplaceMemberForm(prefix=f"x{round_.id}")
+    if not form.validate_on_submit():
+        flash(errors_text(form), "danger")
+        return _back(round_)
+    commit_and_flash(lambda: ops.replace_member(current_user, round_, old_evaluator_id=form.old_evaluator_id.data,
+                                                new_evaluator_id=form.new_evaluator_id.data),
+                     "专家已更换（已记入审计日志），新专家签署回避声明后即可评分")
+    return _back(round_)
+
+
 @bp.post("/admin/rounds/<int:round_id>/sheets/<int:evaluator_id>/return")
 @login_required
 def return_sheet(round_id, evaluator_id):
@@ -240,7 +274,7 @@ def return_sheet(round_id, evaluator_id):
         return _back(round_)
     ops.return_sheet(current_user, round_, evaluator_id, reason=form.reason.data)
     db.session.commit()
-    flash("评分表已退回，已通知专家", "success")
+    flash("评分表已退回，已通知专家（退回理由仅该专家可见）", "success")
     return _back(round_)
 
 
@@ -268,10 +302,10 @@ def _results_round(round_id):
     if not can_view_challenge(current_user, round_.challenge):
         raise NotFound()
     # 404 as in the API: another department, a provider or an evaluator learns nothing of the results.
-    require(permissions.is_admin(current_user) or permissions.is_department_of(current_user, round_.challenge),
+    require(is_admin(current_user) or permissions.is_department_of(current_user, round_.challenge),
             hide=True)
-    if round_.status != RoundStatus.closed:
-        flash("本轮评审尚未结束，结果在结束后生成", "info")
+    if round_.status not in (RoundStatus.review, RoundStatus.closed):
+        flash("本轮评分尚未结束，结果在结束后生成", "info")
         return round_, None
     return round_, queries.results_rows(round_)
 
@@ -330,3 +364,31 @@ def export(round_id, fmt):
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
+# --- the evaluation report (评审报告) ------------------------------------------------------------
+
+@bp.get("/review/rounds/<int:round_id>/report")
+@login_required
+def report(round_id):
+    round_ = ops.get_round(round_id)
+    member = ops.membership(current_user, round_)
+    if member is None and not (is_admin(current_user)
+                               or permissions.is_department_of(current_user, round_.challenge)):
+        raise NotFound()
+    content = round_.report or (ops.report_content(round_) if round_.status == RoundStatus.review else None)
+    return render_template("review/report.html", round=round_, challenge=round_.challenge, member=member,
+                           content=content, members=ops.members(round_), form=ReportSignForm())
+
+
+@bp.post("/review/rounds/<int:round_id>/report/sign")
+@login_required
+def sign_report(round_id):
+    round_ = ops.get_round(round_id)
+    ops.require_membership(current_user, round_)
+    form = ReportSignForm()
+    if form.validate_on_submit():
+        commit_and_flash(lambda: ops.sign_report(current_user, round_, dissent=form.dissent.data,
+                                                 refuse=form.refuse.data),
+                         "已拒绝签署，理由已记入评审报告" if form.refuse.data else "评审报告已签署")
+    else:
+        flash(errors_text(form), "danger")
+    return redirect(url_for("review.report", round_id=round_id))

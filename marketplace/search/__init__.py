@@ -20,5 +20,3 @@ def _install(state):
 
     capture.install(db)
 
-
-from marketplace.search import views  # noqa: E402,F401

@@ -165,6 +165,6 @@ def provider_submissions(organisation_id):
 
 
 def challenge_submissions(challenge):
-    return db.session.scalars(sa.select(Submission).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted)
-        .order_by(Submission.submitted_at)).all()
+    from marketplace.submissions.queries import live_entries_query
+
+    return db.session.scalars(live_entries_query(challenge.id).order_by(Submission.submitted_at)).all()

@@ -65,7 +65,8 @@ def new(challenge_id):
 def detail(submission_id):
     submission = _submission(submission_id)
     owner = permissions.is_owner(current_user, submission)
-    from marketplace.review.queries import entry_stage, own_results
+    from marketplace.notices.queries import entry_stage
+    from marketplace.review.queries import own_results
 
     return render_template(
         "submissions/detail.html", submission=submission, challenge=submission.challenge, owner=owner,

@@ -42,7 +42,6 @@ def test_every_recorded_action_has_a_chinese_name():
     literal = set(re.findall(r"record\([^,()]+,\s*\"([a-z_]+\.[a-z_]+)\"", source))
     assert len(literal) > 40
     from marketplace.challenges.states import ACTIONS as CHALLENGE_ACTIONS
-    from marketplace.needs.states import ACTIONS as NEED_ACTIONS
     from marketplace.projects.states import ACTIONS as PROJECT_ACTIONS
     from marketplace.providers.states import PARTNER_MACHINE
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 
 from marketplace.audit.models import AuditEvent
-from marketplace.challenges.models import Challenge, Criterion, EvaluationRound, Question
+from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import format_datetime, to_shanghai
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
+from marketplace.review.models import Criterion, EvaluationRound
 from tests.challenge_pages.conftest import (
     challenge_form,
     count,

@@ -11,7 +11,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.operations import verify_chain
 from marketplace.challenges.models import Challenge, Question
-from marketplace.challenges.states import LISTED_STATES, ChallengeState, RoundStatus
+from marketplace.challenges.states import LISTED_STATES, ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.demo import CHALLENGES, EXPERTS
 from marketplace.needs.demo import NEEDS
@@ -22,6 +22,7 @@ from marketplace.projects.models import Project, ProjectStage
 from marketplace.providers.operations import provider_standing
 from marketplace.review import operations as review_ops
 from marketplace.review.models import EvaluatorDomain, PanelMember, SheetStatus
+from marketplace.review.states import RoundStatus
 from marketplace.submissions.models import Submission, SubmissionState, SubmissionVersion
 
 S = ChallengeState

@@ -43,6 +43,18 @@ def _score(as_user, round_id, evaluator, points, conflicts=(), submit=True):
     return entries
 
 
+def _close_and_publish(as_user, w, round_id, evaluators=None):
+    """Close the scoring (results for review), every panel member signs the report, the admin publishes."""
+    closed = as_user(w.admin).post(f"/rounds/{round_id}/close")
+    assert closed.status_code == 200 and closed.json["status"] == "review", closed.json
+    for evaluator in evaluators if evaluators is not None else w.evaluators:
+        signed = as_user(evaluator).post(f"/rounds/{round_id}/report/sign", json={})
+        assert signed.status_code == 200, signed.json
+    published = as_user(w.admin).post(f"/rounds/{round_id}/publish")
+    assert published.status_code == 200 and published.json["status"] == "closed", published.json
+    return closed
+
+
 def test_single_round_to_notice_and_award_creates_the_project(world, as_user, api):
     w = world(n_providers=3, n_evaluators=3, notice_days=0, budget="800000.00",
               prices=["850000.00", "700000.00", "600000.00"])
@@ -52,8 +64,7 @@ def test_single_round_to_notice_and_award_creates_the_project(world, as_user, ap
     best = w.submissions[0].id  # the first entry gets the best marks from everyone
     for evaluator in w.evaluators:
         _score(as_user, round_id, evaluator, lambda e, c: c["max_points"] * (Decimal("0.8") if e["id"] == best else Decimal("0.5")))
-    response = as_user(w.admin).post(f"/rounds/{round_id}/close")
-    assert response.status_code == 200, response.json
+    response = _close_and_publish(as_user, w, round_id)
     results = response.json["results"]["entries"]
     assert results[0]["submission_id"] == best and results[0]["rank"] == 1 and results[0]["score"] == "80.00"
     assert [r["score"] for r in results[1:]] == ["50.00", "50.00"]
@@ -86,7 +97,7 @@ def test_horse_race_two_rounds_with_elimination(world, as_user):
     marks = {s.id: 90 - 10 * i for i, s in enumerate(w.submissions)}  # 90, 80, 70 (of 100 and of 10)
     for evaluator in w.evaluators:
         _score(as_user, first, evaluator, lambda e, c: Decimal(marks[e["id"]]) * c["max_points"] / 100)
-    closed = as_user(w.admin).post(f"/rounds/{first}/close").json["results"]["entries"]
+    closed = _close_and_publish(as_user, w, first).json["results"]["entries"]
     assert [(r["rank"], r["advanced"]) for r in closed] == [(1, True), (2, True), (3, False)]
     assert as_user(w.admin).get(f"/challenges/{w.challenge.id}").json["status"] == "racing"
     loser_user = w.providers[2][1]
@@ -100,7 +111,7 @@ def test_horse_race_two_rounds_with_elimination(world, as_user):
     assert {e["id"] for e in entries} == {w.submissions[0].id, w.submissions[1].id}  # the loser is out
     for evaluator in w.evaluators[1:]:
         _score(as_user, second, evaluator, lambda e, c: 60 if e["id"] == w.submissions[0].id else 75)
-    final = as_user(w.admin).post(f"/rounds/{second}/close").json["results"]["entries"]
+    final = _close_and_publish(as_user, w, second).json["results"]["entries"]
     assert final[0]["submission_id"] == w.submissions[1].id
     notice = as_user(w.admin).get(f"/challenges/{w.challenge.id}/notice").json
     assert notice["proposed_winners"][0]["submission_id"] == w.submissions[1].id
@@ -298,7 +309,7 @@ def test_objections_during_notice_upheld_goes_back_to_evaluation(world, as_user)
     for evaluator in w.evaluators:
         _score(as_user, round_id, evaluator, lambda e, c: Decimal(c["max_points"]) * (
             Decimal("0.8") if e["id"] == w.submissions[0].id else Decimal("0.6")))
-    as_user(w.admin).post(f"/rounds/{round_id}/close")
+    _close_and_publish(as_user, w, round_id)
     notice = as_user(w.admin).get(f"/challenges/{w.challenge.id}/notice").json
     assert notice["ends_at"].endswith("T00:00:00+08:00")
     # Before the end of the notice the award is refused.
@@ -310,8 +321,12 @@ def test_objections_during_notice_upheld_goes_back_to_evaluation(world, as_user)
     lodged = as_user(loser).post(f"/challenges/{w.challenge.id}/objections", json={"reason": "技术方案评分有误"})
     assert lodged.status_code == 201 and lodged.json["status"] == "pending"
     assert as_user(w.providers[0][1]).get(f"/objections/{lodged.json['id']}").status_code == 404
+    no_scope = as_user(w.admin).post(f"/objections/{lodged.json['id']}/resolve",
+                                     json={"decision": "upheld", "note": "复核发现计分错误"})
+    assert no_scope.status_code == 422 and {"scope", "panel_note"} <= set(no_scope.json["error"]["fields"])
     upheld = as_user(w.admin).post(f"/objections/{lodged.json['id']}/resolve",
-                                   json={"decision": "upheld", "note": "复核发现计分错误"})
+                                   json={"decision": "upheld", "note": "复核发现计分错误", "scope": "round",
+                                         "panel_note": "请复核技术方案一项的计分"})
     assert upheld.status_code == 200 and upheld.json["status"] == "upheld"
     assert as_user(w.admin).get(f"/challenges/{w.challenge.id}").json["status"] == "evaluating"
     assert as_user(w.admin).get(f"/rounds/{round_id}").json["status"] == "open"
@@ -328,7 +343,7 @@ def test_provider_sees_own_scores_only_after_the_notice(world, as_user):
     assert as_user(provider).get(f"/rounds/{round_id}/results").status_code == 404
     for evaluator in w.evaluators:
         _score(as_user, round_id, evaluator, lambda e, c: Decimal(c["max_points"]) / 2)
-    as_user(w.admin).post(f"/rounds/{round_id}/close")
+    _close_and_publish(as_user, w, round_id)
     own = as_user(provider).get(f"/rounds/{round_id}/results")
     assert own.status_code == 200
     assert [e["provider_org_id"] for e in own.json["entries"]] == [w.providers[0][0].id]

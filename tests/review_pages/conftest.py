@@ -105,6 +105,24 @@ class Flow:
     def close(self, round_id):
         return submit(self.admin, f"/admin/rounds/{round_id}/close", page_url=self.manage_url)
 
+    def sign_report(self, evaluator, round_id, data=None):
+        return submit(self.browser(evaluator), f"/review/rounds/{round_id}/report/sign", data or {},
+                      page_url=f"/review/rounds/{round_id}/report")
+
+    def publish(self, round_id, evaluators=None):
+        """Every panel member signs the report on its page, then the admin publishes the round."""
+        for evaluator in evaluators if evaluators is not None else self.w.evaluators:
+            signed = self.sign_report(evaluator, round_id)
+            assert signed.status_code == 200 and "评审报告已签署" in text(signed), visible(text(signed))[:800]
+        response = submit(self.admin, f"/admin/rounds/{round_id}/publish", page_url=self.manage_url)
+        assert response.status_code == 200 and "本轮结果已发布" in text(response), visible(text(response))[:800]
+        return response
+
+    def close_and_publish(self, round_id, evaluators=None):
+        closed = self.close(round_id)
+        assert closed.status_code == 200, visible(text(closed))[:800]
+        return self.publish(round_id, evaluators)
+
     def declare(self, evaluator, round_id, conflicts=()):
         client = self.browser(evaluator)
         response = submit(client, f"/review/rounds/{round_id}/declaration",

@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from marketplace.challenges.models import EvaluationRound
 from marketplace.extensions import db
-from marketplace.review.models import EvaluatorDomain, PanelMember
+from marketplace.review.models import EvaluationRound, EvaluatorDomain, PanelMember
 from tests import factories
 from tests.review_pages.conftest import alerts, audit, page, round_plan, submit, text, visible
 
@@ -90,7 +89,7 @@ def test_open_needs_the_minimum_panel(world, flow):
     f.open(round_id)
     assert db.session.get(EvaluationRound, round_id).status.value == "open"
     body = page(f.admin, f.manage_url)
-    assert "结束本轮并计算结果" in body and "保存专家组" not in body  # the panel is fixed once open
+    assert "结束评分，结果待确认" in body and "保存专家组" not in body  # the panel is fixed once open
 
 
 def test_progress_without_scores_return_a_sheet_and_close_with_an_outstanding_sheet(world, flow, browser):
@@ -157,7 +156,7 @@ def test_close_then_results_page_with_aggregate_rank_totals_spread_flags_conflic
     w, f, round_id, closed = _closed_round(world, flow)
     assert closed.status_code == 200 and closed.request.path == f"/rounds/{round_id}/results"
     body = text(closed)
-    assert "本轮评审已结束，结果已生成" in body
+    assert "评分已结束，结果待确认" in body
     assert "少于 5 个" in body  # trimmed mean with fewer than five totals falls back to the mean and says so
     table = body.split('data-testid="results"', 1)[1].split("</table>", 1)[0]
     rows = [visible(r) for r in re.split(r"<tr[^>]*>", table)[2:]]

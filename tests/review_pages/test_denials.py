@@ -6,10 +6,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.challenges.models import EvaluationRound
 from marketplace.extensions import db
 from marketplace.notices.models import Objection
-from marketplace.review.models import EvaluatorDomain, PanelMember
+from marketplace.review.models import EvaluationRound, EvaluatorDomain, PanelMember
 from tests.review_pages.conftest import page, submit, text, visible
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -56,7 +55,7 @@ def noticed(world, flow):
     f.open(round_id)
     for evaluator in w.evaluators:
         f.score(evaluator, round_id, lambda sid, c: Decimal(c.max_points) / 2)
-    assert f.close(round_id).status_code == 200
+    f.close_and_publish(round_id)
     url = f"/challenges/{w.challenge.id}/notice"
     submit(f.browser(w.providers[1][1]), f"/challenges/{w.challenge.id}/objections", {"reason": "有异议"}, page_url=url)
     objection = db.session.scalars(sa.select(Objection)).one()

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from marketplace.challenges.models import Challenge, EvaluationRound
+from marketplace.challenges.models import Challenge
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import format_until
 from marketplace.extensions import db
 from marketplace.notices.models import Notice, Objection
 from marketplace.projects.models import Project
-from marketplace.review.models import PanelMember
+from marketplace.review.models import EvaluationRound, PanelMember
 from tests import factories
 from tests.review_pages.conftest import alerts, audit, page, submit, text, visible
 
@@ -28,8 +28,7 @@ def _to_notice(world, flow, notice_days=5):
     share = {s.id: SHARES[i] for i, s in enumerate(w.submissions)}
     for evaluator in w.evaluators:
         f.score(evaluator, round_id, lambda sid, c: Decimal(c.max_points) * share[sid])
-    closed = f.close(round_id)
-    assert closed.status_code == 200, visible(text(closed))[:800]
+    f.close_and_publish(round_id)
     return w, f, round_id
 
 
@@ -149,6 +148,10 @@ def test_entry_stage_and_no_scores_before_the_notice(world, flow, browser):
     assert provider.get(f"/challenges/{w.challenge.id}/notice").status_code == 404
     f.close(round_id)
     body = page(provider, entry)
+    assert "77.00" not in body and _stage(body) == "评审中"  # results under review (待确认) are not the provider's yet
+    assert provider.get(f"/challenges/{w.challenge.id}/notice").status_code == 404
+    f.publish(round_id)
+    body = page(provider, entry)
     assert _stage(body) in ("拟挂帅（公示中）", "未中选") and "77.00" in body
 
 
@@ -172,22 +175,28 @@ def test_an_upheld_objection_sends_the_challenge_back_and_reopens_the_last_round
     submit(loser, f"/challenges/{w.challenge.id}/objections", {"reason": "报价分计算错误"}, page_url=url)
     objection = db.session.scalars(sa.select(Objection)).one()
     upheld = submit(f.admin, f"/objections/{objection.id}/resolve",
-                    {"decision": "upheld", "note": "复核发现计分错误"}, page_url=url, follow=False)
+                    {"decision": "upheld", "note": "复核发现计分错误", "scope": "round",
+                     "panel_note": "专家甲的报价分请复核"}, page_url=url, follow=False)
     assert upheld.status_code == 302
+    # The admin lands on a real page: the evaluation management page, which says what happened.
+    landing = f.admin.get(upheld.headers["Location"])
+    assert landing.status_code == 200 and "公示已撤回，重新评审中" in text(landing)
     assert _state(w) == "evaluating"
     assert db.session.get(EvaluationRound, round_id).status.value == "open"
     assert db.session.scalar(sa.select(Notice.withdrawn_at)) is not None
     assert audit("objection.upheld") and audit("round.reopen")
-    # The notice is gone from the public; the provider sees its objection's outcome in its notifications.
-    assert loser.get(url).status_code == 404
+    # The notice page says it was withdrawn; the provider sees the public reason, never the panel note.
+    withdrawn = page(loser, url)
+    assert "公示已撤回，重新评审中" in withdrawn and "复核发现计分错误" in withdrawn
+    assert "专家甲" not in withdrawn and "专家甲" not in page(loser, "/notifications")
     assert "异议成立" in page(loser, "/notifications")
-    # The evaluators score again: the sheets are drafts with the reason, the manage page can close again.
+    # The evaluators score again: the sheets are drafts with the panel note, the manage page can close again.
     sheet = page(browser(w.evaluators[0]), f"/review/rounds/{round_id}")
-    assert "异议成立，重新评审：复核发现计分错误" in sheet and 'value="submit"' in sheet
+    assert "异议成立，重新评审：专家甲的报价分请复核" in sheet and 'value="submit"' in sheet
     statuses = {m.sheet_status.value for m in db.session.scalars(sa.select(PanelMember))}
     assert statuses == {"draft"}
     manage = page(f.admin, f.manage_url)
-    assert "结束本轮并计算结果" in manage
+    assert "结束评分，结果待确认" in manage
     assert _stage(page(loser, f"/submissions/{w.submissions[2].id}")) == "评审中"
     # Results are not shown while the round is open again.
     assert "尚未结束" in page(f.admin, f"/rounds/{round_id}/results")

@@ -74,7 +74,10 @@ def _notice_ready(admin):
                   for e in review_ops.entries_for(review_ops.membership(evaluator, round_)) for c in round_.criteria]
         review_ops.save_sheet(evaluator, round_, scores)
         review_ops.submit_sheet(evaluator, round_)
-    review_ops.close_round(admin, round_)
+    review_ops.close_round(admin, round_)  # results for review: the panel signs, the admin publishes
+    for evaluator in evaluators:
+        review_ops.sign_report(evaluator, round_)
+    review_ops.publish_round(admin, round_)
     db.session.commit()
     return challenge, providers
 
@@ -87,7 +90,8 @@ def test_a_notice_is_found_while_public_and_gone_when_withdrawn(admin):
     loser = providers[0][1]
     objection = notice_ops.lodge_objection(loser, challenge, reason="评分有误")
     db.session.commit()
-    notice_ops.resolve_objection(admin, objection, decision="upheld", note="复核发现计分错误")
+    notice_ops.resolve_objection(admin, objection, decision="upheld", note="复核发现计分错误", scope="round",
+                                 panel_note="请复核计分")
     db.session.commit()
     assert db.session.scalar(sa.select(Notice.withdrawn_at)) is not None
     assert search("健康云", type="notice").total == 0

@@ -1,0 +1,35 @@
+"""The live entries of a challenge: written once, used by every area above submissions."""
+
+import sqlalchemy as sa
+
+from marketplace.accounts.models import User
+from marketplace.extensions import db
+from marketplace.submissions.models import Submission, SubmissionState
+
+
+def live_entries_query(challenge_id):
+    """Entries that count: submitted and not withdrawn."""
+    return sa.select(Submission).where(Submission.challenge_id == challenge_id,
+                                       Submission.state == SubmissionState.submitted)
+
+
+def live_entries(challenge) -> list[Submission]:
+    return db.session.scalars(live_entries_query(challenge.id).order_by(Submission.id)).all()
+
+
+def live_count(challenge) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(live_entries_query(challenge.id).subquery()))
+
+
+def live_provider_ids_query(challenge_id):
+    return live_entries_query(challenge_id).with_only_columns(Submission.provider_id)
+
+
+def live_provider_ids(challenge) -> set[int]:
+    return set(db.session.scalars(live_provider_ids_query(challenge.id)))
+
+
+def entrant_users(challenge) -> list[User]:
+    """Active users of the providers with a live entry."""
+    return db.session.scalars(sa.select(User).where(
+        User.organisation_id.in_(live_provider_ids_query(challenge.id)), User.is_active)).all()
