@@ -234,7 +234,7 @@ def close_if_due(challenge, now=None):
         return False
     from marketplace.submissions.operations import exclude_delisted_entries
 
-    excluded = exclude_delisted_entries(challenge, now)
+    excluded = exclude_delisted_entries(challenge)
     count = live_submission_count(challenge)
     record(None, "challenge.close", challenge, before={"state": S.published},
            after={"state": S.closed, "submissions": count, "excluded": len(excluded),

@@ -204,7 +204,7 @@ def remove_attachment(actor, submission, stored):
     return version
 
 
-def exclude_delisted_entries(challenge, now) -> list[tuple[Submission, str]]:
+def exclude_delisted_entries(challenge) -> list[tuple[Submission, str]]:
     """At the close: the live entries of providers then suspended or removed are not counted.
     Returns (entry, reason) for each, so that its provider can be told."""
     out = []
