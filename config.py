@@ -32,6 +32,9 @@ class Config:
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(BASE_DIR / "instance" / "search-index"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+    # Quota per entry (揭榜方案): number of attached files and their total size.
+    UPLOAD_MAX_FILES_PER_ENTRY = _env_int("UPLOAD_MAX_FILES_PER_ENTRY", 20)
+    UPLOAD_MAX_BYTES_PER_ENTRY = _env_int("UPLOAD_MAX_BYTES_PER_ENTRY", 100 * 1024 * 1024)
 
     # Sessions and cookies: HttpOnly always, SameSite=Lax, Secure behind HTTPS.
     SESSION_COOKIE_HTTPONLY = True

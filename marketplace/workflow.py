@@ -33,6 +33,7 @@ from marketplace.projects import operations as project_ops
 from marketplace.review import events as review_events
 from marketplace.review import notifications as review_notes
 from marketplace.review import operations as review_ops
+from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import queries as submission_queries
 
 S = ChallengeState
@@ -45,10 +46,12 @@ def on_plan_written(challenge, *, plan, **_):
 
 # 2. deadline passed
 def on_challenge_closed(challenge, **_):
+    # Entries of providers suspended or removed by now do not count (and are not evaluated).
+    excluded = submission_ops.exclude_delisted_entries(challenge)
     count = submission_queries.live_count(challenge)
     if count < challenge.min_submissions:
         challenge_ops.fail_challenge(challenge, count=count)
-    challenge_notes.closed(challenge, count)
+    challenge_notes.closed(challenge, count, excluded)
 
 
 # 3. first round opened

@@ -286,5 +286,5 @@ def download_file(file_id):
     stored = db.session.get(StoredFile, file_id)
     if stored is None or not file_ops.can_read_file(api_user(), stored):
         raise NotFound()
-    return send_file(file_ops.file_path(stored), mimetype=file_ops.MIMETYPES[stored.kind], as_attachment=True,
+    return send_file(file_ops.open_path(stored), mimetype=file_ops.MIMETYPES[stored.kind], as_attachment=True,
                      download_name=file_ops.download_name(api_user(), stored), max_age=0)

@@ -127,9 +127,14 @@ def submission_json(submission, *, hide_provider=False, versions=False, files=No
         "received_at": isoformat(submission.submitted_at), "submitted_at": isoformat(submission.submitted_at),
         "created_at": isoformat(submission.created_at),
     }
-    if not hide_provider:
+    if hide_provider:
+        # Blind: nothing that names the provider, the free-text team included.
+        del data["team"]
+    else:
         data["provider_org_id"] = submission.provider_id
         data["provider_name"] = submission.provider.name
+    if submission.excluded_reason:
+        data["excluded_reason"] = submission.excluded_reason
     if files is not None:
         data["files"] = files
     if versions:

@@ -78,8 +78,9 @@ def on_question_answered(challenge, *, question, **_):
            f"榜单“{challenge.title}”发布了新的答疑答复。", link=_link(challenge, "clarifications"))
 
 
-def closed(challenge, count):
-    """Called by the workflow once it has decided whether the close is a 流标."""
+def closed(challenge, count, excluded=()):
+    """Called by the workflow once it has decided whether the close is a 流标. Each entrant gets one
+    close notice: those whose entries were excluded (provider suspended or removed) are told why."""
     if challenge.state.value == "failed":
         title = "榜单流标"
         body = (f"榜单“{challenge.title}”截止时收到 {count} 份有效方案，少于要求的 "
@@ -88,6 +89,10 @@ def closed(challenge, count):
         title, body = "榜单已截止", f"榜单“{challenge.title}”已截止，共收到 {count} 份有效方案，进入评审准备。"
     notify([*_department(challenge), *entrant_users(challenge)], "challenge.closed", title, body,
            link=_link(challenge))
+    for submission, reason in excluded:
+        notify(organisation_users(submission.provider_id), "challenge.closed", title,
+               f"榜单“{challenge.title}”已截止。{reason}，贵单位的方案（回执编号 {submission.entry_number}）"
+               "未计入有效方案，不参与评审。", link=_link(challenge))
 
 
 SUBSCRIPTIONS = [

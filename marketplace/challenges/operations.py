@@ -120,6 +120,7 @@ def cancel_challenge(actor, challenge, *, reason):
     """撤榜: a published challenge is withdrawn, with a reason; everyone who submitted is told."""
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写撤榜理由"})
+    lock_challenge(challenge)  # entries being written finish first, so their providers are told
     close_if_due(challenge)
     _transition(actor, challenge, "cancel", reason=reason)
     events.cancelled.send(challenge, actor=actor, reason=reason)
@@ -128,6 +129,7 @@ def cancel_challenge(actor, challenge, *, reason):
 
 def extend_deadline(actor, challenge, *, deadline):
     """A deadline may be extended, never shortened, while published (and not yet passed)."""
+    lock_challenge(challenge)
     close_if_due(challenge)
     if challenge.state != S.published:
         raise Conflict(f"榜单状态为“{challenge.state.label}”，不能延长截止时间")
@@ -141,13 +143,31 @@ def extend_deadline(actor, challenge, *, deadline):
     return challenge
 
 
+def lock_challenge(challenge):
+    """Hold the challenge row (`SELECT … FOR UPDATE`) until the transaction ends, and reload it.
+
+    Every entry write and the close take this lock first, before anything else in their
+    transaction (in particular before the audit head lock), so they run one after the other: a
+    close counts every entry accepted before it, and no entry is accepted after it. Re-check the
+    state and the deadline after calling this. A no-op lock on SQLite, where writers are
+    serialised by the database anyway.
+    """
+    db.session.execute(sa.select(Challenge).where(Challenge.id == challenge.id).with_for_update()
+                       .execution_options(populate_existing=True))
+    return challenge
+
+
 def close_if_due(challenge, now=None):
     """At the deadline a published challenge closes (the workflow then fails it below min_submissions).
 
-    Happens on the first touch after the deadline; a conditional UPDATE makes sure the close is
-    recorded exactly once even when several requests race.
+    Happens on the first touch after the deadline. The close holds the challenge row lock that
+    entry writes take (`lock_challenge`), so the count includes every entry with a receipt; a
+    conditional UPDATE also makes sure the close is recorded exactly once.
     """
     now = now or utcnow()
+    if challenge.state != S.published or now < challenge.deadline:
+        return False
+    lock_challenge(challenge)
     if challenge.state != S.published or now < challenge.deadline:
         return False
     claimed = db.session.execute(
@@ -192,8 +212,15 @@ def award(actor, challenge):
 def close_due_challenges(now=None) -> int:
     """Close every published challenge whose deadline has passed (cheap when there are none)."""
     now = now or utcnow()
-    due = db.session.scalars(sa.select(Challenge).where(Challenge.state == S.published,
-                                                        Challenge.deadline <= now)).all()
+    due_ids = db.session.scalars(sa.select(Challenge.id).where(Challenge.state == S.published,
+                                                               Challenge.deadline <= now)).all()
+    if not due_ids:
+        return 0
+    # Lock them all, in id order, before the first close writes to the audit chain: holding the
+    # audit head while waiting for another challenge's row (held by an entry write that waits
+    # for the audit head) would deadlock.
+    due = db.session.scalars(sa.select(Challenge).where(Challenge.id.in_(due_ids)).order_by(Challenge.id)
+                             .with_for_update().execution_options(populate_existing=True)).all()
     return sum(1 for challenge in due if close_if_due(challenge, now))
 
 

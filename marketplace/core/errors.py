@@ -38,6 +38,12 @@ class NotFound(DomainError):
     default_message = "未找到该对象，或您无权查看"
 
 
+class Gone(DomainError):
+    status = 410
+    code = "gone"
+    default_message = "该对象已不存在"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -3,6 +3,7 @@ stored outside static/ under a random name with their SHA-256."""
 
 import contextlib
 import hashlib
+import logging
 import os
 import secrets
 import zipfile
@@ -10,9 +11,9 @@ import zipfile
 from flask import current_app
 
 from marketplace.audit.operations import record
-from marketplace.core.aftercommit import on_rollback
+from marketplace.core.aftercommit import after_commit, on_rollback
 from marketplace.core.db import utcnow
-from marketplace.core.errors import ValidationFailed
+from marketplace.core.errors import Gone, ValidationFailed
 from marketplace.extensions import db
 from marketplace.files.models import StoredFile
 
@@ -26,6 +27,11 @@ MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", 
              "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 _OOXML_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 ALLOWED_TEXT = "、".join(sorted(set(EXTENSIONS) - {"jpeg"}))
+log = logging.getLogger(__name__)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 
 def kind_from_name(name: str) -> str | None:
@@ -61,9 +67,10 @@ def _safe_display_name(name: str) -> str:
     return name[-200:] or "file"
 
 
-def store_upload(actor, upload, *, owner_type, owner_id, field="file") -> StoredFile:
+def store_upload(actor, upload, *, owner_type, owner_id, field="file", room=None, room_message=None) -> StoredFile:
     """Check and store one uploaded file (a werkzeug FileStorage). 422 with a Chinese message
-    on the `field` when the type is not allowed, the bytes do not match it, or it is too big."""
+    on the `field` when the type is not allowed, the bytes do not match it, or it is too big:
+    bigger than UPLOAD_MAX_BYTES, or than `room` (what a quota leaves; `room_message` says so)."""
     if upload is None or not getattr(upload, "filename", ""):
         raise ValidationFailed(fields={field: "请选择要上传的文件"})
     name = _safe_display_name(upload.filename)
@@ -83,6 +90,8 @@ def store_upload(actor, upload, *, owner_type, owner_id, field="file") -> Stored
                 size += len(chunk)
                 if size > limit:
                     raise ValidationFailed(fields={field: f"文件过大，单个文件不能超过 {limit // (1024 * 1024)} MB"})
+                if room is not None and size > room:
+                    raise ValidationFailed(fields={field: room_message or "超出附件总大小限制"})
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
@@ -102,8 +111,22 @@ def store_upload(actor, upload, *, owner_type, owner_id, field="file") -> Stored
 
 
 def remove_file(actor, stored: StoredFile):
+    """A removed file is gone for everyone, for good: never served again, and its bytes are
+    deleted once the removal has committed (the record, name and SHA-256 stay for the history)."""
     stored.removed_at = utcnow()
     record(actor, "file.remove", stored, before={"name": stored.name, "sha256": stored.sha256})
+    path = file_path(stored)
+    after_commit(lambda: _remove(path))
+
+
+def open_path(stored: StoredFile) -> str:
+    """The path to serve, or Gone (410, and an error in the log) when the bytes are missing."""
+    path = file_path(stored)
+    if not os.path.isfile(path):
+        log.error("stored file %s (%s/%s) is missing on disk: %s", stored.id, stored.owner_type,
+                  stored.owner_id, path)
+        raise Gone("该文件已无法获取（存储中缺失），请联系平台管理员")
+    return path
 
 
 def file_path(stored: StoredFile) -> str:
@@ -144,6 +167,8 @@ def register_reader(owner_types, can_read, hides_name=None):
 
 def can_read_file(user, stored: StoredFile) -> bool:
     """A file follows its owner object's rules (a sealed entry's files stay sealed)."""
+    if stored.removed_at is not None:  # removed files are gone for everyone, for good
+        return False
     can_read = READERS.get(stored.owner_type)
     return can_read is not None and bool(can_read(user, stored))
 

@@ -14,6 +14,9 @@ from marketplace.extensions import db
 class SubmissionState(LabeledEnum):
     submitted = "submitted", "已提交"
     withdrawn = "withdrawn", "已撤回"
+    # At the close, the entry of a provider then suspended or removed from the partner list is
+    # not counted and not evaluated (it stays visible to its provider, with the reason).
+    excluded = "excluded", "未计入"
 
 
 _LIVE_SQL = "state <> 'withdrawn'"
@@ -47,6 +50,7 @@ class Submission(IdMixin, TimestampMixin, db.Model):
     # Server time of the latest version: the tie-breaker "earlier final submission".
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    excluded_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     challenge: Mapped[Challenge] = relationship()
     provider: Mapped[Organisation] = relationship()

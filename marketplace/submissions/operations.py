@@ -1,13 +1,14 @@
 """Taking the list (揭榜): sealed entries with versions and receipts, enforced by the server clock."""
 
 import sqlalchemy as sa
+from flask import current_app
 
 from marketplace.accounts.models import Role
 from marketplace.audit.operations import record
 from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
-from marketplace.core.errors import Conflict, NotAllowed
+from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.core.money import yuan_to_fen
 from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db
@@ -15,6 +16,7 @@ from marketplace.files import operations as file_ops
 from marketplace.notifications.operations import notify, organisation_users
 from marketplace.providers import queries as provider_queries
 from marketplace.providers.operations import provider_standing
+from marketplace.providers.states import PartnerState
 from marketplace.submissions.models import Submission, SubmissionState, SubmissionVersion
 
 OWNER_TYPE = "submission"
@@ -35,11 +37,34 @@ def eligibility_problems(user, challenge) -> list[str]:
     return problems
 
 
-def _ensure_open(challenge, now):
-    """The deadline is enforced here, by the server clock, to the second."""
+# A provider whose listing lapsed keeps its entry (it was eligible when it entered); one that
+# was suspended or removed (or is back to applying after a removal) may no longer touch it, and
+# at the close its entry is not counted.
+_KEEPS_ENTRY = (PartnerState.admitted, PartnerState.expired)
+_BARRED_REASONS = {
+    PartnerState.suspended: "贵单位的伙伴清单资格已被暂停",
+    PartnerState.removed: "贵单位已被移出伙伴清单",
+}
+
+
+def delisted_reason(organisation_id) -> str | None:
+    """Why this provider's entries no longer stand (None: they do)."""
+    listing = provider_queries.latest_application(organisation_id)
+    if listing is None or listing.effective_state in _KEEPS_ENTRY:
+        return None
+    return _BARRED_REASONS.get(listing.effective_state, "贵单位当前不在伙伴清单中")
+
+
+def _lock_open(challenge):
+    """Serialise with the close and with every other entry write on this challenge, then judge
+    the deadline by the server clock, to the second, at the moment the lock is held: a receipt
+    is only handed out by a transaction the close will wait for. Returns that moment."""
+    challenge_ops.lock_challenge(challenge)
+    now = utcnow()
     challenge_ops.close_if_due(challenge, now)
     if challenge.state != ChallengeState.published or now >= challenge.deadline:
         raise Conflict(f"揭榜已截止（截止时间 {format_datetime(challenge.deadline, '%Y-%m-%d %H:%M:%S')}），不能再提交或修改")
+    return now
 
 
 def _snapshot_version(actor, submission, change, now):
@@ -67,11 +92,10 @@ def _values_snapshot(submission):
 
 def submit_entry(actor, challenge, *, summary, technical_plan, price_yuan, timeline, team=""):
     """An eligible provider submits its entry before the deadline; one live entry per provider."""
-    now = utcnow()
+    now = _lock_open(challenge)
     problems = eligibility_problems(actor, challenge)
     if problems:
         raise NotAllowed("不符合揭榜条件：" + "；".join(problems))
-    _ensure_open(challenge, now)
     existing = db.session.scalar(sa.select(Submission.id).where(
         Submission.challenge_id == challenge.id, Submission.provider_id == actor.organisation_id,
         Submission.state == SubmissionState.submitted))
@@ -96,16 +120,33 @@ def submit_entry(actor, challenge, *, summary, technical_plan, price_yuan, timel
     return submission, version
 
 
-def _ensure_changeable(actor, submission, now):
+def _lock_changeable(actor, submission, *, withdrawing=False):
+    """Take the challenge lock, then re-read the entry: parallel changes to one entry run one
+    after the other, each on the version the previous one left (no duplicate version number,
+    one withdrawal). Returns the server time the change is received."""
+    now = _lock_open(submission.challenge)
+    db.session.refresh(submission)
     if submission.state != SubmissionState.submitted:
-        raise Conflict("方案已撤回，不能修改")
-    _ensure_open(submission.challenge, now)
+        raise Conflict(f"方案{submission.state.label}，不能修改")
+    if not withdrawing:
+        reason = delisted_reason(submission.provider_id)
+        if reason:
+            raise NotAllowed(f"{reason}，不能再修改方案或上传、删除附件；截止时本方案不计入有效方案")
+    return now
+
+
+def _unchanged(submission, *, summary, technical_plan, price_yuan, timeline, team):
+    return (submission.summary, submission.technical_plan, submission.price_fen, submission.timeline,
+            submission.team) == (summary, technical_plan, yuan_to_fen(price_yuan), timeline, team or "")
 
 
 def update_entry(actor, submission, *, summary, technical_plan, price_yuan, timeline, team=""):
-    """Edit before the deadline: a new version; every earlier version is kept."""
-    now = utcnow()
-    _ensure_changeable(actor, submission, now)
+    """Edit before the deadline: a new version; every earlier version is kept. A change that
+    changes nothing is refused rather than recorded as a version."""
+    now = _lock_changeable(actor, submission)
+    if _unchanged(submission, summary=summary, technical_plan=technical_plan, price_yuan=price_yuan,
+                  timeline=timeline, team=team):
+        raise ValidationFailed("没有修改：提交的内容与当前版本完全相同，未生成新版本", code="no_changes")
     before = _values_snapshot(submission)
     submission.summary, submission.technical_plan, submission.timeline = summary, technical_plan, timeline
     submission.price_fen, submission.team = yuan_to_fen(price_yuan), team or ""
@@ -117,8 +158,8 @@ def update_entry(actor, submission, *, summary, technical_plan, price_yuan, time
 
 
 def withdraw_entry(actor, submission):
-    now = utcnow()
-    _ensure_changeable(actor, submission, now)
+    """Withdraw before the deadline (a suspended provider may still withdraw)."""
+    now = _lock_changeable(actor, submission, withdrawing=True)
     before = _values_snapshot(submission)
     submission.state, submission.withdrawn_at = SubmissionState.withdrawn, now
     record(actor, "submission.withdraw", submission, before=before, after=_values_snapshot(submission))
@@ -126,10 +167,19 @@ def withdraw_entry(actor, submission):
 
 
 def attach_file(actor, submission, upload):
-    """Attach a file before the deadline: stored with its SHA-256, and a new version (receipt)."""
-    now = utcnow()
-    _ensure_changeable(actor, submission, now)
-    stored = file_ops.store_upload(actor, upload, owner_type=OWNER_TYPE, owner_id=submission.id)
+    """Attach a file before the deadline: stored with its SHA-256, and a new version (receipt).
+    An entry holds at most UPLOAD_MAX_FILES_PER_ENTRY files of UPLOAD_MAX_BYTES_PER_ENTRY in all."""
+    now = _lock_changeable(actor, submission)
+    files = file_ops.live_files(OWNER_TYPE, submission.id)
+    max_files = current_app.config["UPLOAD_MAX_FILES_PER_ENTRY"]
+    if len(files) >= max_files:
+        raise ValidationFailed(fields={"file": f"每份方案最多 {max_files} 个附件，请先删除不需要的附件"})
+    max_total = current_app.config["UPLOAD_MAX_BYTES_PER_ENTRY"]
+    used = sum(f.size for f in files)
+    stored = file_ops.store_upload(
+        actor, upload, owner_type=OWNER_TYPE, owner_id=submission.id, room=max_total - used,
+        room_message=f"每份方案附件合计不能超过 {file_ops.megabytes(max_total)} MB"
+                     f"（已用 {file_ops.megabytes(used)} MB），请先删除不需要的附件")
     db.session.flush()
     submission.version += 1
     submission.submitted_at = now
@@ -140,8 +190,11 @@ def attach_file(actor, submission, upload):
 
 
 def remove_attachment(actor, submission, stored):
-    now = utcnow()
-    _ensure_changeable(actor, submission, now)
+    """Remove a file before the deadline: a new version; the file is gone for everyone, for good."""
+    now = _lock_changeable(actor, submission)
+    db.session.refresh(stored)
+    if stored.removed_at is not None:
+        raise Conflict("该附件已删除")
     file_ops.remove_file(actor, stored)
     db.session.flush()
     submission.version += 1
@@ -149,6 +202,22 @@ def remove_attachment(actor, submission, stored):
     version = _snapshot_version(actor, submission, "file_removed", now)
     record(actor, "submission.detach", submission, after={"version": submission.version, "file_id": stored.id})
     return version
+
+
+def exclude_delisted_entries(challenge) -> list[tuple[Submission, str]]:
+    """At the close: the live entries of providers then suspended or removed are not counted.
+    Returns (entry, reason) for each, so that its provider can be told."""
+    out = []
+    for submission in challenge_submissions(challenge):
+        reason = delisted_reason(submission.provider_id)
+        if reason is None:
+            continue
+        before = _values_snapshot(submission)
+        submission.state, submission.excluded_reason = SubmissionState.excluded, reason
+        record(None, "submission.exclude", submission, before=before,
+               after={**_values_snapshot(submission), "reason": reason})
+        out.append((submission, reason))
+    return out
 
 
 def own_submission(user, challenge):

@@ -6,7 +6,7 @@ from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import AFTER_DEADLINE_STATES
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
+from marketplace.core.forms import EmptyForm, apply_field_errors
 from marketplace.core.pdf import issue_document, pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import isoformat
@@ -57,24 +57,34 @@ def new(challenge_id):
             return redirect(url_for("submissions.detail", submission_id=submission.id))
     status = 422 if form.errors else 200
     return render_template("submissions/form.html", form=form, challenge=challenge, submission=None,
-                           problems=problems), status
+                           problems=problems, blind_warning=_has_blind_round(challenge)), status
+
+
+def _has_blind_round(challenge):
+    return any(r.blind for r in challenge.rounds)
+
+
+def _render_detail(submission, upload_form=None, status=200):
+    owner = permissions.is_owner(current_user, submission)
+    from marketplace.notices.queries import entry_stage
+    from marketplace.review.queries import own_results
+
+    open_ = submission.state.value == "submitted" and submission.challenge.state.value == "published"
+    delisted = ops.delisted_reason(submission.provider_id) if owner and open_ else None
+    return render_template(
+        "submissions/detail.html", submission=submission, challenge=submission.challenge, owner=owner,
+        blind=permissions.hides_provider(current_user, submission),
+        stage=entry_stage(submission) if owner and submission.state.value != "excluded" else None,
+        own_results=own_results(submission) if owner else [],
+        receipt=ops.receipt(submission), files=file_ops.live_files(ops.OWNER_TYPE, submission.id),
+        can_change=owner and open_ and delisted is None, can_withdraw=owner and open_, delisted=delisted,
+        action_form=EmptyForm(), upload_form=upload_form or UploadForm()), status
 
 
 @bp.get("/submissions/<int:submission_id>")
 @login_required
 def detail(submission_id):
-    submission = _submission(submission_id)
-    owner = permissions.is_owner(current_user, submission)
-    from marketplace.notices.queries import entry_stage
-    from marketplace.review.queries import own_results
-
-    return render_template(
-        "submissions/detail.html", submission=submission, challenge=submission.challenge, owner=owner,
-        blind=permissions.hides_provider(current_user, submission),
-        stage=entry_stage(submission) if owner else None, own_results=own_results(submission) if owner else [],
-        receipt=ops.receipt(submission), files=file_ops.live_files(ops.OWNER_TYPE, submission.id),
-        can_change=owner and submission.state.value == "submitted" and submission.challenge.state.value == "published",
-        action_form=EmptyForm(), upload_form=UploadForm())
+    return _render_detail(_submission(submission_id))
 
 
 @bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])
@@ -85,18 +95,24 @@ def edit(submission_id):
     form = SubmissionForm(obj=submission)
     if not form.is_submitted():
         form.price_yuan.data = str(submission.price_yuan)
-    if form.validate_on_submit():
+    delisted = ops.delisted_reason(submission.provider_id) if submission.state.value == "submitted" else None
+    form_error = None
+    if delisted is None and form.validate_on_submit():
         try:
             _, version = ops.update_entry(current_user, submission, **form.values())
             db.session.commit()
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_field_errors(form, exc)
+            if not apply_field_errors(form, exc):
+                form_error = exc.message  # e.g. 没有修改: about the form as a whole, said at its top
         else:
             flash(f"方案已更新为第 {version.version} 版，回执已生成。", "success")
             return redirect(url_for("submissions.detail", submission_id=submission.id))
+    problems = [f"{delisted}，不能再修改方案；截止时本方案不计入有效方案"] if delisted else []
+    status = 422 if form.errors or form_error else (403 if delisted and form.is_submitted() else 200)
     return render_template("submissions/form.html", form=form, challenge=submission.challenge,
-                           submission=submission, problems=[]), 422 if form.errors else 200
+                           submission=submission, problems=problems, form_error=form_error,
+                           blind_warning=_has_blind_round(submission.challenge)), status
 
 
 @bp.post("/submissions/<int:submission_id>/withdraw")
@@ -122,13 +138,15 @@ def attach(submission_id):
         try:
             stored, version = ops.attach_file(current_user, submission, form.file.data)
             db.session.commit()
-            flash(f"附件“{stored.name}”已上传（SHA-256 {stored.sha256[:16]}…），方案更新为第 {version.version} 版。", "success")
         except ValidationFailed as exc:
             db.session.rollback()
-            flash("；".join(exc.fields.values()), "danger")
-    else:
-        flash(errors_text(form), "danger")
-    return redirect(url_for("submissions.detail", submission_id=submission.id))
+            if not apply_field_errors(form, exc):
+                form.file.errors = [exc.message]
+        else:
+            flash(f"附件“{stored.name}”已上传（SHA-256 {stored.sha256[:16]}…），方案更新为第 {version.version} 版。", "success")
+            return redirect(url_for("submissions.detail", submission_id=submission.id))
+    # The refusal is shown at the file field, on the entry's page.
+    return _render_detail(submission, upload_form=form, status=422)
 
 
 @bp.post("/submissions/<int:submission_id>/attachments/<int:file_id>/remove")

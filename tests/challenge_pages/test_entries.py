@@ -97,17 +97,20 @@ def test_provider_submits_edits_uploads_and_withdraws(browser_for, provider, pub
     assert re.search(r"2 修改 \S+ \S+ 950,000.00 0 查看第 2 版及回执 1 首次提交 \S+ \S+ 980,000.00 0 查看第 1 版及回执",
                      versions), versions
 
-    # Attachments: bad files are explained, a good one gets its SHA-256 on the receipt.
+    # Attachments: bad files are explained at the file field (422), a good one gets its SHA-256
+    # on the receipt.
     for name, content, message in [
         ("方案.pdf", b"MZ\x90\x00 not a pdf", "文件内容与扩展名不符：“方案.pdf”不是有效的 PDF 文件"),
         ("setup.exe", PDF, "不支持的文件类型，仅允许：docx、jpg、pdf、png、pptx、xlsx、zip"),
         ("空.pdf", b"", "文件为空"),
     ]:
-        body = _ok(_upload(web, submission.id, name, content))
-        assert ("danger", message) in flashes(body), flashes(body)
+        response = _upload(web, submission.id, name, content)
+        assert response.status_code == 422
+        assert field_errors(response.get_data(as_text=True)) == {"file": [message]}
     response = web.post(f"/submissions/{submission.id}/attachments",
                         data={"csrf_token": _csrf(web, submission.id)}, follow_redirects=True)
-    assert ("danger", "请选择要上传的文件") in flashes(_ok(response))
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True)) == {"file": ["请选择要上传的文件"]}
     assert count(StoredFile) == 0 and _submission().version == 2
 
     body = _ok(_upload(web, submission.id, "技术方案.pdf", PDF))
