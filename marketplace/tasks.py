@@ -73,7 +73,7 @@ def deliver_outbox(ids=None):
 def send_outbox(ids=None, now=None):
     """Send the due pending messages (those among `ids`, or all); one transaction per message,
     so a crash loses at most the message in flight, which stays pending and is sent again."""
-    from marketplace.notifications.mail import MailError, deliver_mail
+    from marketplace.core.mail import MailError, deliver_mail
     from marketplace.notifications.outbox import claim, due_ids, mark_attempt_failed, mark_sent
 
     config = current_app.config

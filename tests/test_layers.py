@@ -3,11 +3,14 @@ and never another area's private names (`_x`).
 
 From the bottom up:
   core (and extensions) → audit → accounts → notifications → files → providers → challenges →
-  submissions → review → notices → projects → cases → search → workflow → the edge.
+  submissions → review → notices → projects → cases → search → needs → auditlog → workflow → the edge.
 
 audit, notifications and files are low-level services every area may use: they know nothing of
 the areas above (files asks each owning area, through a registry, whether a user may read one of
-its files). search reads every area to index it, and nothing below imports it. workflow
+its files). search reads every area to index it, and nothing below imports it. needs (需求征集)
+sit above it: they compare a need with earlier needs and challenges through its jieba analyzer,
+and turn into challenges. auditlog reads the recorded events back (deciding what is still
+sealed), while recording them (audit) stays at the bottom. workflow
 (marketplace/workflow.py) is the one place that moves a challenge across areas.
 
 The edge — pages (views.py), the forms pages and the API share (forms.py), notification
@@ -22,7 +25,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "marketplace"
 ORDER = ["core", "extensions", "audit", "accounts", "notifications", "files", "providers", "challenges",
-         "submissions", "review", "notices", "projects", "cases", "search", "workflow"]
+         "submissions", "review", "notices", "projects", "cases", "search", "needs", "auditlog", "workflow"]
 RANK = {name: i for i, name in enumerate(ORDER)}
 RANK["extensions"] = RANK["core"]
 EDGE_PACKAGES = {"api", "main"}
@@ -99,6 +102,12 @@ def test_the_check_sees_a_violation(tmp_path):
     found = _violations(fake)
     assert any("imports private marketplace.review.operations._conflicted" in f for f in found)
     assert any("imports higher marketplace.review.operations" in f for f in found)
+
+
+def test_every_package_has_a_place_in_the_layers():
+    # A new area left out of ORDER would escape the check above.
+    packages = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert packages - set(ORDER) - EDGE_PACKAGES == set()
 
 
 @pytest.mark.parametrize("area", [a for a in ORDER if a not in ("core", "extensions", "workflow")])

@@ -2,7 +2,7 @@
 
 from marketplace.api import endpoint
 from marketplace.audit.operations import verify_chain
-from marketplace.audit.queries import event_json, events_query_from_args, present
+from marketplace.auditlog.queries import event_json, events_query_from_args, present
 from marketplace.core.pagination import page_args
 from marketplace.extensions import db
 

@@ -147,7 +147,7 @@ def auditor_emails(config) -> list[str]:
 
 
 def mail_auditors(config, payload: dict, public_url: str):
-    from marketplace.notifications.mail import send_mail, smtp_configured
+    from marketplace.core.mail import send_mail, smtp_configured
 
     recipients = auditor_emails(config)
     if not recipients or not smtp_configured(config):

@@ -5,7 +5,7 @@ from marketplace.audit import bp
 from marketplace.audit.checkpoints import checkpoint_json, latest_checkpoint, published_checkpoints
 from marketplace.audit.labels import ACTION_LABELS, OBJECT_LABELS
 from marketplace.audit.operations import verify_chain
-from marketplace.audit.queries import events_query_from_args, present
+from marketplace.auditlog.queries import events_query_from_args, present
 from marketplace.core.forms import EmptyForm
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import require_role
@@ -24,7 +24,7 @@ def log():
 @login_required
 def export():
     """The filtered log as XLSX, redacted exactly as the page."""
-    from marketplace.audit.export import workbook_bytes
+    from marketplace.auditlog.export import workbook_bytes
     from marketplace.core.timeutil import now_utc, to_shanghai
 
     require_role("admin")

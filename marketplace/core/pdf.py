@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from flask import Response, current_app, render_template
 
 PDF_ISSUED = "document.pdf_issued"
@@ -45,24 +44,3 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename=document.pdf; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-def issue_document(actor, document: str, obj, content: dict) -> str:
-    """Record `document.pdf_issued` for (obj, hash) unless already recorded; return the hash.
-
-    Written on a GET, but at most once per distinct content: printing the same notice again adds
-    nothing, while a document whose facts changed (a new entry version) gets its own event.
-    """
-    from marketplace.audit.models import AuditEvent
-    from marketplace.audit.operations import object_type_of, record
-    from marketplace.extensions import db
-
-    sha256 = content_sha256(content)
-    db.session.flush()
-    issued = db.session.scalars(sa.select(AuditEvent.after).where(
-        AuditEvent.action == PDF_ISSUED, AuditEvent.object_type == object_type_of(obj),
-        AuditEvent.object_id == obj.id)).all()
-    if not any((after or {}).get("sha256") == sha256 for after in issued):
-        record(actor if getattr(actor, "is_authenticated", False) else None, PDF_ISSUED, obj,
-               after={"document": document, "sha256": sha256})
-    return sha256

@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from marketplace.audit.documents import issue_document
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin
 from marketplace.challenges.states import ChallengeState
@@ -9,7 +10,7 @@ from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
 from marketplace.core.pagination import paginate
-from marketplace.core.pdf import issue_document, pdf_response, render_pdf
+from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require_role
 from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db

@@ -8,8 +8,8 @@ from marketplace.accounts.models import Role, User
 from marketplace.core.aftercommit import after_commit
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
+from marketplace.core.mail import smtp_configured
 from marketplace.extensions import db
-from marketplace.notifications.mail import smtp_configured
 from marketplace.notifications.models import Notification
 from marketplace.notifications.outbox import queue_email
 from marketplace.tasks import enqueue_delivery

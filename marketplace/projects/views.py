@@ -5,11 +5,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from marketplace.audit.documents import issue_document
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
 from marketplace.core.pagination import paginate
-from marketplace.core.pdf import issue_document, pdf_response, render_pdf
+from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import require, require_role
 from marketplace.core.timeutil import isoformat, today_shanghai
 from marketplace.extensions import db

@@ -1,13 +1,14 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from marketplace.audit.documents import issue_document
 from marketplace.challenges import permissions as challenge_permissions
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import AFTER_DEADLINE_STATES
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, apply_field_errors
-from marketplace.core.pdf import issue_document, pdf_response, render_pdf
+from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db

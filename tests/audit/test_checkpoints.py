@@ -87,7 +87,7 @@ def test_two_schedulers_at_once_publish_one_checkpoint(app, db):
 
 def test_nothing_is_published_when_the_transaction_rolls_back(app, db, monkeypatch):
     sent = []
-    monkeypatch.setattr("marketplace.notifications.mail.send_mail", lambda *a: sent.append(a) or True)
+    monkeypatch.setattr("marketplace.core.mail.send_mail", lambda *a: sent.append(a) or True)
     app.config.update(SMTP_HOST="mail.example.gov.cn", AUDIT_CHECKPOINT_EMAILS="audit@example.gov.cn")
     try:
         _chain(db, 1)
@@ -103,7 +103,7 @@ def test_nothing_is_published_when_the_transaction_rolls_back(app, db, monkeypat
 
 def test_auditors_are_mailed_after_commit(app, db, monkeypatch):
     sent = []
-    monkeypatch.setattr("marketplace.notifications.mail.send_mail",
+    monkeypatch.setattr("marketplace.core.mail.send_mail",
                         lambda config, to, subject, body: sent.append((to, subject, body)) or True)
     app.config.update(SMTP_HOST="mail.example.gov.cn",
                       AUDIT_CHECKPOINT_EMAILS=" audit@example.gov.cn, jijian@example.gov.cn ,")

@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 
 from marketplace.accounts import operations as account_ops
 from marketplace.audit.checkpoints import publish_checkpoint
-from marketplace.audit.export import _safe
 from marketplace.audit.labels import ACTION_LABELS, changes
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.operations import record
+from marketplace.auditlog.export import _safe
 from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db as _db
 from tests import factories

@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.operations import record, verify_chain
-from marketplace.audit.queries import present
+from marketplace.auditlog.queries import present
 from marketplace.challenges import operations as challenge_ops
 from marketplace.extensions import db as _db
 from marketplace.submissions import operations as submission_ops

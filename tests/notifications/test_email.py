@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from marketplace.accounts.operations import set_user_active
 from marketplace.core.errors import InvalidTransition
+from marketplace.core.mail import send_mail
 from marketplace.core.timeutil import today_shanghai
-from marketplace.notifications.mail import send_mail
 from marketplace.notifications.models import Notification
 from marketplace.providers import operations as provider_ops
 from marketplace.providers.models import PartnerApplication

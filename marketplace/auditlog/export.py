@@ -3,7 +3,7 @@ entries as the page, with Chinese headings and Beijing time."""
 
 import io
 
-from marketplace.audit.queries import present
+from marketplace.auditlog.queries import present
 from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db
 
