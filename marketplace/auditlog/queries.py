@@ -219,9 +219,10 @@ def events_query(*, object_type=None, object_id=None, action=None, actor_id=None
 def _about_challenges(challenge):
     """Events about the challenges whose id is `challenge` or whose title contains it, and about
     their entries, entry files, questions, rounds, notices and objections."""
-    from marketplace.challenges.models import Challenge, EvaluationRound, Question
+    from marketplace.challenges.models import Challenge, Question
     from marketplace.files.models import StoredFile
     from marketplace.notices.models import Notice, Objection
+    from marketplace.review.models import EvaluationRound
     from marketplace.submissions.models import Submission
 
     text = str(challenge).strip()

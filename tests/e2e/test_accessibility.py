@@ -13,11 +13,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from marketplace.challenges.models import Challenge, EvaluationRound
+from marketplace.challenges.models import Challenge
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
 from marketplace.projects.models import Acceptance, Project
+from marketplace.review.models import EvaluationRound
 from marketplace.submissions.models import Submission
 from tests.conftest import _wipe
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: F401  (same browser set-up as the other tests)
