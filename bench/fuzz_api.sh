@@ -3,7 +3,7 @@
 # on a scratch database loaded with the demo data. Not part of `make test` (it takes minutes).
 #
 #   bench/fuzz_api.sh                      # SQLite scratch file, port 5410, 40 examples/operation
-#   PORT=5411 EXAMPLES=100 bench/fuzz_api.sh
+#   PORT=5411 EXAMPLES=100 IDENTITIES="admin provider" bench/fuzz_api.sh
 #   DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/scratch bench/fuzz_api.sh   # wiped first
 #
 # Prints, per identity, how many requests the server answered and how many were 5xx (counted
@@ -60,7 +60,7 @@ token() {
 touch "$OUT/access.log"
 total_5xx=0
 printf '%-12s %9s %6s\n' identity requests 5xx
-for identity in anonymous admin department provider evaluator; do
+for identity in ${IDENTITIES:-anonymous admin department provider evaluator}; do
   fresh_database
   start_server
   case $identity in
