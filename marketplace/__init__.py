@@ -42,6 +42,11 @@ def create_app(config_class=None):
     if hasattr(config_class, "check"):
         config_class.check()
     app.url_map.converters["int"] = BoundedIntConverter
+    from marketplace.core.inputs import CleanJSONProvider, CleanRequest
+
+    # Every form value and JSON string is cleaned at the boundary, for pages and API alike.
+    app.request_class = CleanRequest
+    app.json = CleanJSONProvider(app)
     app.json.ensure_ascii = False
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)

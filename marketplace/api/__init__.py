@@ -29,6 +29,7 @@ class RouteSpec:
     query: dict = field(default_factory=dict)
     success: int = 200
     multipart: bool = False
+    throttled: bool = False  # may answer 429 (login throttling)
 
 
 ROUTES: list[RouteSpec] = []
@@ -57,7 +58,7 @@ def _authenticate():
 
 
 def endpoint(rule, methods=("GET",), *, summary, tag, auth=True, roles=None, form=None,
-             query=None, success=None, multipart=False):
+             query=None, success=None, multipart=False, throttled=False):
     methods = tuple(methods)
 
     def decorator(fn):
@@ -78,7 +79,7 @@ def endpoint(rule, methods=("GET",), *, summary, tag, auth=True, roles=None, for
             rule=rule, methods=methods, endpoint=fn.__name__, summary=summary, tag=tag, auth=auth,
             roles=tuple(roles) if roles else None, form=form, query=query or {},
             success=success or (201 if "POST" in methods and summary.startswith("创建") else 200),
-            multipart=multipart,
+            multipart=multipart, throttled=throttled,
         ))
         return view
 

@@ -17,7 +17,7 @@ from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 
 
-@endpoint("/auth/token", ["POST"], auth=False, form=TokenForm, tag="认证",
+@endpoint("/auth/token", ["POST"], auth=False, form=TokenForm, tag="认证", throttled=True,
           summary="用邮箱和密码换取访问令牌")
 def create_token():
     form = validate_json(TokenForm, json_body())

@@ -17,7 +17,7 @@ from marketplace.challenges import permissions, queries
 from marketplace.challenges.forms import AnswerForm, ChallengeForm, ChallengeReasonForm, ExtendForm, QuestionForm
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, PUBLIC_STATES, ChallengeState
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.forms import validate_json
 from marketplace.core.permissions import require
 from marketplace.core.timeutil import isoformat
@@ -59,7 +59,11 @@ def create_challenge():
 @endpoint("/challenges", auth=False, tag="榜单", summary="榜单列表（公众可见已发布及之后的榜单）", query=LIST_QUERY)
 def list_challenges():
     user = api_user()
-    filters = queries.ChallengeFilters.from_args(request.args, public=not (user and user.role == Role.admin))
+    department = user.organisation_id if user is not None and user.role == Role.department else None
+    filters = queries.ChallengeFilters.from_args(request.args, public=not (user and user.role == Role.admin),
+                                                 own_department_id=department)
+    if filters.status_error:
+        raise ValidationFailed(fields={"status": filters.status_error})
     if user is not None and user.role == Role.admin:
         states = list(ChallengeState)
     else:

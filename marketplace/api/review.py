@@ -40,24 +40,21 @@ def _admin_round(round_id):
     return round_
 
 
-def _progress(round_):
+def _progress(round_, viewer=None):
+    panel = [{**p, "submitted_at": isoformat(p["submitted_at"]), "report_signed_at": isoformat(p["report_signed_at"])}
+             for p in queries.progress(round_)]
+    if viewer is not None and not (is_admin(viewer) or is_owner_department(viewer, round_.challenge)):
+        # A panel member sees the others' names only: how far a colleague is, or why the admin
+        # returned their sheet, must not weigh on anyone's own scoring.
+        panel = [p if p["evaluator_id"] == viewer.id else {"evaluator_id": p["evaluator_id"], "name": p["name"]}
+                 for p in panel]
     return {**round_json(round_), "challenge_status": round_.challenge.state.value,
-            "report_sha256": round_.report_sha256,
-            "panel": [{**p, "submitted_at": isoformat(p["submitted_at"]),
-                       "report_signed_at": isoformat(p["report_signed_at"])} for p in queries.progress(round_)]}
+            "report_sha256": round_.report_sha256, "panel": panel}
 
 
-@endpoint("/rounds/<int:round_id>", tag="评审", summary="轮次详情与进度（不含分数）")
+@endpoint("/rounds/<int:round_id>", tag="评审", summary="轮次详情与进度（不含分数；专家只看到自己的进度）")
 def get_round(round_id):
-    round_ = _round(round_id)
-    data = _progress(round_)
-    user = api_user()
-    if not (is_admin(user) or is_owner_department(user, round_.challenge)):
-        # A returned sheet's reason is for its evaluator alone.
-        for row in data["panel"]:
-            if row["evaluator_id"] != user.id:
-                row["return_reason"] = None
-    return data
+    return _progress(_round(round_id), api_user())
 
 
 @endpoint("/rounds/<int:round_id>/panel", ["POST"], roles=["admin"], tag="评审",

@@ -32,11 +32,23 @@ class ChallengeFilters:
     budget_max_fen: int | None = None
     q: str | None = None
     sort: str = "newest"
+    owner_id: int | None = None  # only this department's challenges (its own drafts)
+    status_error: str | None = None  # a status the caller may not list: a field error, never all
 
     @classmethod
-    def from_args(cls, args, *, public=True):
-        status = args.get("status")
+    def from_args(cls, args, *, public=True, own_department_id=None):
+        """`public`: only the public states may be asked for; a department (`own_department_id`)
+        may also ask for its own challenges in the other states (draft, pending review)."""
+        status = args.get("status") or None
         allowed = {s.value for s in (PUBLIC_STATES if public else ChallengeState)}
+        owner_id = status_error = None
+        if status is not None and status not in allowed:
+            if own_department_id is not None and ChallengeState.get(status) is not None:
+                owner_id = own_department_id
+            else:
+                status_error = ("只能按公开榜单的状态筛选" if ChallengeState.get(status) is not None
+                                else "状态取值无效")
+                status = None
         department = args.get("department", type=int) or args.get("department_id", type=int)
 
         def money(name):
@@ -47,7 +59,7 @@ class ChallengeFilters:
 
         sort = args.get("sort")
         return cls(
-            status=status if status in allowed else None,
+            status=status, owner_id=owner_id, status_error=status_error,
             domain=args.get("domain") if args.get("domain") in DOMAINS else None,
             department_id=department if department and 0 < department < 2**31 else None,
             budget_min_fen=money("budget_min"), budget_max_fen=money("budget_max"),
@@ -62,6 +74,8 @@ def _filtered(filters: ChallengeFilters, states):
         query = query.where(Challenge.state == filters.status)
     else:
         query = query.where(Challenge.state.in_(states))
+    if filters.owner_id is not None:
+        query = query.where(Challenge.department_id == filters.owner_id)
     if filters.domain:
         query = query.where(Challenge.domain == filters.domain)
     if filters.department_id:

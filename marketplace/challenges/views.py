@@ -45,10 +45,15 @@ def _visible_challenge(challenge_id):
 
 @bp.get("/challenges")
 def index():
+    # Public states only, for everyone: a department's drafts are on its own list (/dept/challenges).
     filters = queries.ChallengeFilters.from_args(request.args)
-    items, next_cursor = queries.public_page(filters, cursor=request.args.get("after"), per_page=20)
+    if filters.status_error:  # never fall back to listing everything
+        items, next_cursor = [], None
+    else:
+        items, next_cursor = queries.public_page(filters, cursor=request.args.get("after"), per_page=20)
     return render_template("challenges/index.html", items=items, next_cursor=next_cursor, filters=filters,
-                           sorts=queries.SORTS, departments=_departments(), states=ChallengeState)
+                           sorts=queries.SORTS, departments=_departments(),
+                           states=ChallengeState), 422 if filters.status_error else 200
 
 
 @bp.get("/challenges/<int:challenge_id>")

@@ -5,34 +5,69 @@ flattens the JSON into form data (lists → repeated keys, nested objects → `a
 FieldList/FormField expect), so every field rule and Chinese message exists once.
 """
 
-import re
-
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, Form, FormField, SelectMultipleField, widgets
+from wtforms.fields.core import UnboundField
+from wtforms.validators import InputRequired, StopValidation
 
 from marketplace.core.errors import BadRequest, ValidationFailed
+from marketplace.core.inputs import UNSAFE_CHARS, valid_id
 
-_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+ID_MESSAGE = "请填写有效的编号"
 
 
 def clean_text(value):
     """Strip surrounding space and drop control characters and lone surrogates."""
     if isinstance(value, str):
-        return _BAD_CHARS.sub("", value).strip()
+        return UNSAFE_CHARS.sub("", value).strip()
     return value
+
+
+class RequiredAfterCleaning(InputRequired):
+    """InputRequired that judges the cleaned value: "   " is nothing typed, not an amount or a
+    name (InputRequired alone looks at the raw input, so a space got past it)."""
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data:
+            field.errors[:] = []
+            raise StopValidation(self.message or field.gettext("This field is required."))
+
+
+def ids_in_range(form, field):
+    """Every `*_id` / `*_ids` field: ids the database can hold (1 … 2^31 - 1), else a field error
+    before any validator or operation looks the id up (a driver overflow was a 500)."""
+    data = field.data
+    values = data if isinstance(data, list | tuple) else [data]
+    if any(isinstance(v, int) and not valid_id(v) for v in values):
+        field.data = [] if isinstance(data, list | tuple) else None
+        raise StopValidation(ID_MESSAGE)
 
 
 class _CleanMeta:
     locales = ("zh",)  # WTForms' own messages ("不是有效的日期值。") in Chinese
 
     def bind_field(self, form, unbound_field, options):
-        # FieldList and FormField refuse filters; their enclosed fields get cleaned instead.
-        if not issubclass(unbound_field.field_class, FieldList | FormField):
-            filters = unbound_field.kwargs.get("filters", ())
-            if clean_text not in filters:
-                unbound_field.kwargs["filters"] = (clean_text, *filters)
-        return unbound_field.bind(form=form, **options)
+        # Cleaning, "required" and id ranges are added here, for every field of every form, so
+        # that no field can forget them. FieldList and FormField refuse filters; their enclosed
+        # fields get cleaned instead.
+        if issubclass(unbound_field.field_class, FieldList | FormField):
+            return unbound_field.bind(form=form, **options)
+        kwargs = dict(unbound_field.kwargs)
+        filters = kwargs.get("filters", ())
+        if clean_text not in filters:
+            kwargs["filters"] = (clean_text, *filters)
+        args = list(unbound_field.args)
+        if len(args) > 1:  # validators given positionally
+            kwargs["validators"], args = args[1], args[:1]
+        validators = [RequiredAfterCleaning(v.message) if type(v) is InputRequired else v
+                      for v in kwargs.get("validators") or ()]
+        if options.get("name", "").endswith(("_id", "_ids")):
+            validators.append(ids_in_range)
+        if validators:
+            kwargs["validators"] = validators
+        return UnboundField(unbound_field.field_class, *args, **kwargs).bind(form=form, **options)
 
 
 class BaseForm(FlaskForm):

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from marketplace.core import exports
+
 PRIMARY, SECONDARY, MUTED = "#b3261e", "#f0a39c", "#6c757d"
 WIDTH, LABEL_W, ROW_H = 640, 150, 26
 
@@ -79,38 +81,8 @@ def paired_bar_chart(title, rows, labels=("批复", "已支付")):
 
 
 def table_csv(table):
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table["columns"])
-    for row in table["rows"]:
-        writer.writerow([_cell(v) for v in row])
-    return "\ufeff" + out.getvalue()  # the BOM lets Excel read the Chinese as UTF-8
-
-
-def _cell(value):
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return value
+    return exports.csv_text(table["columns"], table["rows"])
 
 
 def table_xlsx(table):
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table["title"][:31].replace("（", "(").replace("）", ")")
-    sheet.append(table["columns"])
-    for row in table["rows"]:
-        sheet.append(row)  # Decimals are written as exact numbers, not floats
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(table["title"], table["columns"], table["rows"])

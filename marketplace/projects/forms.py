@@ -53,7 +53,7 @@ class OptionalInt(IntegerField):
     """An id that may be left empty; a non-number is a Chinese field error."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators or [Optional()], **kwargs)
+        super().__init__(label, [Optional(), *(validators or ())], **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0] in ("", None):

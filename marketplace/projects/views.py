@@ -1,11 +1,12 @@
 """Project pages: the library list, direct entry, the project page with its gates, documents,
 milestones, reports, payments and acceptance, the panel's sign page, and the admin dashboard."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from marketplace.audit.documents import issue_document
+from marketplace.core import exports
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
@@ -378,11 +379,8 @@ def dashboard_export(name, fmt):
     table = build()
     filename = f"{name}-{today_shanghai().isoformat()}.{fmt}"
     if fmt == "csv":
-        return Response(charts.table_csv(table), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={filename}"})
-    return Response(charts.table_xlsx(table),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+        return exports.csv_response(filename, table["columns"], table["rows"])
+    return exports.xlsx_response(filename, table["title"], table["columns"], table["rows"])
 
 
 @bp.get("/acceptances/<int:acceptance_id>/certificate.pdf")

@@ -403,9 +403,18 @@ def return_sheet(actor, round_, evaluator_id, *, reason):
 
 # --- closing a round -------------------------------------------------------------------------
 
-def compute_results(round_, panel, entries):
+def deviation_margin() -> Decimal:
+    """How far (points on 0–100) a total may stray from the aggregate before it is flagged
+    评分偏离: `DEVIATION_MARGIN` from the configuration."""
+    from flask import current_app
+
+    return Decimal(str(current_app.config.get("DEVIATION_MARGIN", scoring.DEFAULT_DEVIATION_MARGIN)))
+
+
+def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MARGIN):
     """Pure-ish computation over loaded rows: per entry the evaluators' totals, aggregate, spread,
-    deviation flags and conflicts; then ranks. Returns (ranked [(rank, RankInput)], notes)."""
+    deviation flags (beyond `margin` points) and conflicts; then ranks. Returns (ranked
+    [(rank, RankInput)], notes)."""
     criteria = [(c.id, c.weight, c.max_points) for c in round_.criteria]
     tie = round_.tie_break_criterion
     sheets = {m.id: sheet_scores(m) for m in panel}
@@ -433,8 +442,8 @@ def compute_results(round_, panel, entries):
             extra={
                 "evaluator_totals": {str(k): str(scoring.round2(v)) for k, v in totals.items()},
                 "spread": str(scoring.round2(scoring.std_dev(list(totals.values())))),
-                "flags": [f"评分偏离：专家 {eid}" for eid in scoring.deviations(totals, agg.value)],
-                "deviating_evaluators": scoring.deviations(totals, agg.value),
+                "flags": [f"评分偏离：专家 {eid}" for eid in scoring.deviations(totals, agg.value, margin)],
+                "deviating_evaluators": scoring.deviations(totals, agg.value, margin),
                 "conflicts": conflicts, "method": agg.method, "note": agg.note,
                 "tie_break": str(scoring.round2(tie_agg.value)),
             }))
@@ -451,7 +460,7 @@ def close_round(actor, round_):
     if outstanding:
         raise Conflict(f"尚有 {len(outstanding)} 名专家未提交评分表：{'、'.join(outstanding)}")
     entries = {e.id: e for e in round_entries(round_)}
-    ranked, notes = compute_results(round_, panel, list(entries.values()))
+    ranked, notes = compute_results(round_, panel, list(entries.values()), deviation_margin())
     challenge = round_.challenge
     if round_.is_last:
         advancing = {ranked[0][1].entry_id}

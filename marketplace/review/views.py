@@ -1,15 +1,14 @@
-import csv
-import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from marketplace.accounts.models import Role, User
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
+from marketplace.core import exports
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
 from marketplace.core.permissions import get_or_404, is_admin, require, require_role
@@ -338,30 +337,15 @@ def export(round_id, fmt):
     if rows is None:
         raise NotFound()
     filename = f"round-{round_.id}-results.{fmt}"
+    # Score and spread as numbers, so that the spreadsheet sorts and sums them (100 after 55).
+    rows = [[*r[:3], _decimal(r[3]), r[4], _decimal(r[5]), *r[6:]] for r in _export_rows(round_, rows)]
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_HEADERS)
-        writer.writerows(_export_rows(round_, rows))
-        body = "\ufeff" + buffer.getvalue()  # BOM so that Excel opens UTF-8 correctly
-        return Response(body, mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={filename}"})
-    from openpyxl import Workbook
+        return exports.csv_response(filename, EXPORT_HEADERS, rows)
+    return exports.xlsx_response(filename, "评审结果", EXPORT_HEADERS, rows, decimal_format="0.00")
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "评审结果"
-    sheet.append(EXPORT_HEADERS)
-    for row in _export_rows(round_, rows):
-        # Score and spread as numbers, so that the spreadsheet sorts and sums them (100 after 55).
-        row[3], row[5] = (None if v is None else Decimal(v) for v in (row[3], row[5]))
-        sheet.append(row)
-        for column in (4, 6):
-            sheet.cell(row=sheet.max_row, column=column).number_format = "0.00"
-    out = io.BytesIO()
-    workbook.save(out)
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+def _decimal(value):
+    return None if value is None else Decimal(value)
 
 
 # --- the evaluation report (评审报告) ------------------------------------------------------------

@@ -63,3 +63,8 @@ def provider_user(create_user):
 def applied(create_provider, admin):
     org, user, app = create_provider(state="applied", admin=admin)
     return org, user, app
+
+
+# Worlds of other areas, for the input-boundary tests (test_input_boundary.py).
+from tests.projects.conftest import dept, make_project, provider  # noqa: E402,F401
+from tests.review.conftest import as_user, world  # noqa: E402,F401

@@ -90,3 +90,36 @@ def test_chinese_is_sent_unescaped(api, admin):
     assert response.status_code == 200
     assert "管理员" in response.get_data(as_text=True)
     assert response.content_type.startswith("application/json")
+
+
+def test_openapi_lists_the_error_answers_with_the_error_schema(api):
+    """Issue 9: every operation documents its 4xx answers, each with the error envelope."""
+    spec = api().get("/openapi.json").get_json()
+    responses = spec["components"]["responses"]
+    for name in ("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "ValidationFailed",
+                 "TooManyRequests"):
+        schema = responses[name]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}, name
+    assert spec["components"]["schemas"]["Error"]["properties"]["error"]["required"] == ["code", "message", "fields"]
+
+    def answers(path, method):
+        return spec["paths"][path][method]["responses"]
+
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            codes = op["responses"]
+            assert "401" in codes and "400" in codes, (path, method)
+            for code, answer in codes.items():
+                if code.startswith("4"):
+                    assert answer["$ref"].startswith("#/components/responses/"), (path, method, code)
+            if "{" in path:
+                assert "404" in codes, (path, method)
+                assert all(p["schema"].get("maximum") == 2**31 - 1 for p in op["parameters"] if p["in"] == "path")
+            if "description" in op and op["description"].startswith("角色"):
+                assert "403" in codes, (path, method)
+            if method in ("post", "put", "patch"):
+                assert "422" in codes, (path, method)
+    assert "429" in answers("/auth/token", "post")
+    assert {"401", "403", "409", "422"} <= set(answers("/challenges", "post"))
+    assert {"401", "403", "404", "409", "422"} <= set(answers("/rounds/{round_id}/sheet", "put"))
+    assert "422" in answers("/challenges", "get")  # ?status= a caller may not list

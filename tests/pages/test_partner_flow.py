@@ -202,9 +202,10 @@ def test_reject_then_reapply(client, new_client, admin):
     response = submit(browser, f"{detail}/reject", {"reject-reason": ""}, page_url=detail)
     assert response.status_code == 422
     assert field_errors(text(response)) == {"reject-reason": ["请填写理由"]}
+    # Only spaces is nothing typed: the form says so, as for an empty field (issue 9).
     response = submit(browser, f"{detail}/reject", {"reject-reason": "   "}, page_url=detail)
     assert response.status_code == 422
-    assert field_errors(text(response)) == {"reject-reason": ["请填写驳回理由"]}
+    assert field_errors(text(response)) == {"reject-reason": ["请填写理由"]}
     response = submit(browser, f"{detail}/reject", {"reject-reason": "缺少等保测评材料"}, page_url=detail)
     assert response.status_code == 302
     assert "未通过" in page(browser, "/admin/partner-applications?state=rejected")
