@@ -4,20 +4,13 @@ entries as the page, with Chinese headings and Beijing time."""
 import io
 
 from marketplace.auditlog.queries import present
+from marketplace.core.exports import safe_cell
 from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db
 
 HEADERS = ["序号", "时间（北京时间）", "操作人", "动作", "动作代码", "对象", "变更（前 → 后）", "来源地址", "哈希"]
 MAX_ROWS = 100_000
 BATCH = 1000
-
-
-def _safe(value):
-    """Neutralise spreadsheet formulas (OWASP CSV injection): text starting with = + - @ tab or CR
-    is kept as text by a leading apostrophe. Replace with core.exports.safe_cell after merge."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _row(row):
@@ -39,7 +32,7 @@ def workbook_bytes(query) -> tuple[bytes, int]:
         if not events:
             break
         for row in present(events):  # two queries per batch decide the redaction
-            sheet.append([_safe(value) for value in _row(row)])
+            sheet.append([safe_cell(value) for value in _row(row)])
         written += len(events)
         offset += len(events)
     out = io.BytesIO()

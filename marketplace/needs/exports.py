@@ -5,17 +5,10 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from marketplace.core.exports import safe_cell
+
 COLUMNS = ["序号", "需求编号", "需求名称", "场景领域", "提出单位", "责任单位", "要解决的问题", "应用场景",
            "受益对象", "预期成效", "可提供的数据", "关键词", "预算（元）", "资金来源", "状态"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text a spreadsheet would run as a formula (formula injection) is kept as text."""
-    # use core.exports.safe_cell after merge
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def batch_rows(batch):
