@@ -59,9 +59,13 @@ def init_celery(app):
 
 # --- emails -----------------------------------------------------------------------------------
 
-def enqueue_delivery(ids):
-    """After commit: hand the new outbox rows to a worker (or send them now, when eager)."""
-    deliver_outbox.delay(list(ids))
+def enqueue_delivery(ids, celery=None):
+    """After commit: hand the new outbox rows to a worker (or send them now, when eager).
+
+    Through this app's own Celery instance, not the process default: a process may hold several
+    apps (tests do), and an eager task must run in the app whose request queued it."""
+    celery = celery or current_app.extensions["celery"]
+    celery.tasks["marketplace.deliver_outbox"].delay(list(ids))
 
 
 @shared_task(name="marketplace.deliver_outbox", autoretry_for=(sa.exc.OperationalError,),

@@ -34,7 +34,8 @@ def notify(users, kind, title, body="", link=None):
         ]
         db.session.flush()  # the ids the task is given
         ids = [e.id for e in emails]
-        after_commit(lambda: enqueue_delivery(ids))
+        celery = current_app.extensions["celery"]
+        after_commit(lambda: enqueue_delivery(ids, celery))
     return created
 
 
