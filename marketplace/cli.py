@@ -13,6 +13,7 @@ def register_commands(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_group)
     app.cli.add_command(notify_due)
+    app.cli.add_command(remind_events)
     from marketplace.search.cli import search_group
 
     app.cli.add_command(search_group)
@@ -93,3 +94,13 @@ def notify_due():
     milestones = warn_due_milestones()  # owners: 3 days before the due date and the day after
     db.session.commit()
     click.echo(f"已截止榜单 {closed} 个，发送截止提醒 {reminded} 个，到期伙伴资格 {expired} 个，里程碑提醒 {milestones} 条")
+
+
+@click.command("remind-events")
+def remind_events():
+    """Day-before reminders for events starting within 24 hours (idempotent; hourly is enough)."""
+    from marketplace.meetings.operations import remind_upcoming_events
+
+    count = remind_upcoming_events()
+    db.session.commit()
+    click.echo(f"已提醒 {count} 个报名")

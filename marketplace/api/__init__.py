@@ -115,6 +115,7 @@ from marketplace.api import (  # noqa: E402,F401
     accounts,
     audit,
     challenges,
+    matching,
     needs,
     notifications,
     openapi,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit.operations import record
+from marketplace.challenges import events
 from marketplace.challenges.models import (
     Challenge,
     ChallengeDomain,
@@ -130,6 +131,7 @@ def approve_challenge(actor, challenge):
     notify(organisation_users(challenge.department_id), "challenge.approved", "榜单已审核通过并发布",
            f"榜单“{challenge.title}”已公开发布，揭榜截止时间 {format_datetime(challenge.deadline)}。",
            link=_link(challenge))
+    events.challenge_published.send(challenge, actor=actor)
     return challenge
 
 
