@@ -64,8 +64,9 @@ def _apply_values(event, values):
         fields["registration_deadline"] = "报名截止时间不能晚于开始时间"
     ids = sorted(set(values.get("challenge_ids") or []))
     if ids:
-        visible = set(db.session.scalars(sa.select(Challenge.id).where(
-            Challenge.id.in_(ids), Challenge.state.notin_((ChallengeState.draft, ChallengeState.pending_review)))))
+        with db.session.no_autoflush:
+            visible = set(db.session.scalars(sa.select(Challenge.id).where(
+                Challenge.id.in_(ids), Challenge.state.notin_((ChallengeState.draft, ChallengeState.pending_review)))))
         missing = [i for i in ids if i not in visible]
         if missing:
             fields["challenge_ids"] = f"榜单编号 {missing[0]} 不存在或尚未发布"
@@ -83,8 +84,8 @@ def create_event(actor, values):
     if actor.role not in (Role.admin, Role.department):
         raise NotAllowed("只有管理员或委办局用户可以创建活动")
     event = Event(organiser_org_id=actor.organisation_id, created_by_id=actor.id, state=EventState.draft)
+    _apply_values(event, values)  # before add: its checks query, and a half-filled row must not autoflush
     db.session.add(event)
-    _apply_values(event, values)
     db.session.flush()
     record(actor, "event.create", event, after=_snapshot(event))
     return event
