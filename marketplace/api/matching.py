@@ -6,6 +6,7 @@ from marketplace.api import api_user, endpoint, json_body, paged
 from marketplace.challenges.models import Challenge
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.forms import validate_json
+from marketplace.core.pagination import page_args
 from marketplace.core.permissions import require
 from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
@@ -23,6 +24,13 @@ from marketplace.meetings.models import Event, Registration
 
 MATCHING = "供需对接"
 EVENTS = "活动"
+
+
+def _paged_list(items):
+    """A computed list (ranked in Python, not by SQL) in the documented list envelope."""
+    page, per_page = page_args(20)
+    start = (page - 1) * per_page
+    return {"items": items[start:start + per_page], "total": len(items), "page": page, "per_page": per_page}
 
 
 def _reasons(reasons):
@@ -49,11 +57,11 @@ def invitation_json(invitation, entered=None):
           summary="推荐服务商：可揭榜的服务商及其方案，按得分排列，附每项理由（得分为理由分数之和）")
 def challenge_matches(challenge_id):
     challenge = _challenge(challenge_id)
-    return {"items": [{
+    return _paged_list([{
         "provider_org_id": m.organisation.id, "name": m.organisation.name, "score": m.score,
         "reasons": _reasons(m.reasons),
         "solutions": [{"id": s.id, "title": s.title, "similarity": score} for s, score in m.solutions],
-    } for m in matching_queries.matches(challenge)]}
+    } for m in matching_queries.matches(challenge)])
 
 
 @endpoint("/challenges/<int:challenge_id>/invitations", ["POST"], roles=["department"], form=InviteForm,
@@ -73,23 +81,24 @@ def create_invitations(challenge_id):
           summary="本榜单的邀请：是否已查看、是否已揭榜")
 def list_invitations(challenge_id):
     challenge = _challenge(challenge_id)
-    return {"items": [invitation_json(i, entered) for i, entered in matching_queries.invitations_of_challenge(challenge)]}
+    return _paged_list([invitation_json(i, entered)
+                        for i, entered in matching_queries.invitations_of_challenge(challenge)])
 
 
 @endpoint("/me/recommendations", roles=["provider"], tag=MATCHING,
           summary="为我推荐：本单位可揭榜的已发布榜单，按得分排列，附理由")
 def my_recommendations():
     user = api_user()
-    return {"items": [{
+    return _paged_list([{
         "challenge_id": r.challenge.id, "title": r.challenge.title, "domain": r.challenge.domain,
         "deadline": isoformat(r.challenge.deadline), "score": r.score, "reasons": _reasons(r.reasons),
         "invitation_id": r.invitation.id if r.invitation else None,
-    } for r in matching_queries.recommendations(user.organisation_id)]}
+    } for r in matching_queries.recommendations(user.organisation_id)])
 
 
 @endpoint("/me/invitations", roles=["provider"], tag=MATCHING, summary="本单位收到的邀请")
 def my_invitations():
-    return {"items": [invitation_json(i) for i in matching_queries.invitations_of_provider(api_user().organisation_id)]}
+    return _paged_list([invitation_json(i) for i in matching_queries.invitations_of_provider(api_user().organisation_id)])
 
 
 @endpoint("/invitations/<int:invitation_id>/open", ["POST"], roles=["provider"], tag=MATCHING,
@@ -205,7 +214,7 @@ def create_registration(event_id):
           summary="报名名单（主办方）")
 def list_registrations(event_id):
     event = _managed(event_id)
-    return {"items": [registration_json(r) for r in meeting_queries.registrations(event)]}
+    return _paged_list([registration_json(r) for r in meeting_queries.registrations(event)])
 
 
 @endpoint("/events/<int:event_id>/registrations.xlsx", roles=["admin", "department"], tag=EVENTS,
