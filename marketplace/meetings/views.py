@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import ChallengeState
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import Conflict, NotFound
 from marketplace.core.forms import EmptyForm, commit_and_flash, commit_operation
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import require
@@ -17,7 +17,7 @@ from marketplace.meetings import bp, exports, permissions, queries
 from marketplace.meetings import operations as ops
 from marketplace.meetings.forms import CancelEventForm, EventForm, RegistrationForm
 from marketplace.meetings.models import Event, Registration
-from marketplace.meetings.states import EVENT_MACHINE, RegistrationState
+from marketplace.meetings.states import EVENT_MACHINE, EventState, RegistrationState
 
 
 def _event(event_id):
@@ -95,6 +95,8 @@ def new():
 @login_required
 def edit(event_id):
     event = _managed(event_id)
+    if event.state != EventState.draft:
+        raise Conflict(f"活动状态为“{event.state.label}”，只有草稿可以修改")
     form = EventForm(obj=event) if request.method == "GET" else EventForm()
     form.challenge_ids.choices = _challenge_choices()
     if request.method == "GET":

@@ -61,3 +61,26 @@ def test_provider_registers_is_waitlisted_and_promoted(app, make_event, provider
     assert "已签到" in staff.get(url + "/check-in").get_data(as_text=True)
     assert staff.get(url + "/registrations.xlsx").status_code == 200
     assert first.get(url + "/registrations").status_code == 403
+
+
+def test_edit_draft_and_my_events_pages(app, make_event, organiser, providers):
+    draft = make_event(publish=False)
+    client = make_client(app)
+    login(client, organiser)
+    url = f"/events/{draft.id}/edit"
+    html = client.get(url).get_data(as_text=True)
+    assert f'value="{draft.title}"' in html
+    token = csrf_token(client, url)
+    start = utcnow() + timedelta(days=4)
+    response = client.post(url, data={"csrf_token": token, "title": "改名后的对接会", "kind": "roadshow",
+                                      "starts_at": _local(start), "ends_at": _local(start + timedelta(hours=2)),
+                                      "venue": "新场地", "capacity": "8",
+                                      "registration_deadline": _local(start - timedelta(hours=2))})
+    assert response.status_code == 302
+    assert "改名后的对接会" in client.get("/my/events").get_data(as_text=True)
+    provider = make_client(app)
+    login(provider, providers[0])
+    assert provider.get(url).status_code == 404
+    published = make_event()
+    assert client.get(f"/events/{published.id}/edit").status_code == 409
+    assert "还没有报名任何活动" in provider.get("/my/events").get_data(as_text=True)
