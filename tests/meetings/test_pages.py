@@ -84,3 +84,19 @@ def test_edit_draft_and_my_events_pages(app, make_event, organiser, providers):
     published = make_event()
     assert client.get(f"/events/{published.id}/edit").status_code == 409
     assert "还没有报名任何活动" in provider.get("/my/events").get_data(as_text=True)
+
+
+def test_event_page_lists_its_linked_challenges(app, make_event, admin):
+    from marketplace.challenges import operations as challenge_ops
+    from marketplace.extensions import db
+    from tests import factories
+    from tests.challenges.conftest import challenge_values
+
+    dept = factories.create_user("department", org=factories.create_org("department", name="区卫生健康委"))
+    challenge = challenge_ops.create_challenge(dept, challenge_values())
+    challenge_ops.submit_for_review(dept, challenge)
+    challenge_ops.approve_challenge(admin, challenge)
+    db.session.commit()
+    event = make_event(challenge_ids=[challenge.id])
+    html = make_client(app).get(f"/events/{event.id}").get_data(as_text=True)
+    assert f'href="/challenges/{challenge.id}"' in html and challenge.title in html
