@@ -119,6 +119,8 @@ def register_blueprints(app):
         challenges,
         files,
         main,
+        matching,
+        meetings,
         needs,
         notices,
         notifications,
@@ -149,5 +151,7 @@ def register_blueprints(app):
     app.register_blueprint(projects.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(needs.bp)
+    app.register_blueprint(matching.bp)
+    app.register_blueprint(meetings.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens only, never cookies

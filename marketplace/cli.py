@@ -17,6 +17,7 @@ def register_commands(app):
     app.cli.add_command(jobs_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(remind_events)
     from marketplace.search.cli import search_group
 
     app.cli.add_command(search_group)
@@ -179,3 +180,11 @@ def restore_command(path):
     head = manifest["audit_head"] or {}
     click.echo(f"已恢复：审计链头 seq={head.get('seq')} 与备份一致，{len(manifest['files'])} 个文件 SHA-256 一致，"
                f"本机搜索索引已重建（其他服务器请运行 flask --app wsgi search reindex）")
+@click.command("remind-events")
+def remind_events():
+    """Day-before reminders for events starting within 24 hours (idempotent; hourly is enough)."""
+    from marketplace.meetings.operations import remind_upcoming_events
+
+    count = remind_upcoming_events()
+    db.session.commit()
+    click.echo(f"已提醒 {count} 个报名")

@@ -150,6 +150,12 @@ def _audit_checkpoint(now):
     return 1
 
 
+def _event_reminders(now):
+    from marketplace.meetings.operations import remind_upcoming_events
+
+    return remind_upcoming_events(now)
+
+
 def _outbox_sweep(now):
     db.session.commit()
     return send_outbox(None, now)
@@ -165,7 +171,7 @@ PERIODIC_JOBS = {
     "prune": Job(every=86400, run=_prune),
     "outbox-sweep": Job(every=60, run=_outbox_sweep),
     "audit-checkpoint": Job(every=3600, run=_audit_checkpoint),
-    # LEAD: and the event reminders of issue 10 (H6) when that lands, as one more Job here.
+    "event-reminders": Job(every=3600, run=_event_reminders),
 }
 
 

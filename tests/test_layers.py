@@ -3,13 +3,14 @@ and never another area's private names (`_x`).
 
 From the bottom up:
   core (and extensions) → audit → accounts → notifications → files → providers → challenges →
-  submissions → review → notices → projects → cases → search → needs → auditlog → workflow → the edge.
+  submissions → review → notices → projects → cases → search → needs → matching → meetings → auditlog → workflow → the edge.
 
 audit, notifications and files are low-level services every area may use: they know nothing of
 the areas above (files asks each owning area, through a registry, whether a user may read one of
 its files). search reads every area to index it, and nothing below imports it. needs (需求征集)
 sit above it: they compare a need with earlier needs and challenges through its jieba analyzer,
-and turn into challenges. auditlog reads the recorded events back (deciding what is still
+and turn into challenges. matching (供需对接) ranks providers with the same analyzer and follows
+subscriptions; meetings (路演、对接会、大赛) link challenges. auditlog reads the recorded events back (deciding what is still
 sealed), while recording them (audit) stays at the bottom. workflow
 (marketplace/workflow.py) is the one place that moves a challenge across areas.
 
@@ -25,7 +26,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "marketplace"
 ORDER = ["core", "extensions", "audit", "accounts", "notifications", "files", "providers", "challenges",
-         "submissions", "review", "notices", "projects", "cases", "search", "needs", "auditlog", "workflow"]
+         "submissions", "review", "notices", "projects", "cases", "search", "needs", "matching", "meetings", "auditlog",
+         "workflow"]
 RANK = {name: i for i, name in enumerate(ORDER)}
 RANK["extensions"] = RANK["core"]
 EDGE_PACKAGES = {"api", "main"}

@@ -116,6 +116,7 @@ from marketplace.api import (  # noqa: E402,F401
     accounts,
     audit,
     challenges,
+    matching,
     needs,
     notifications,
     openapi,

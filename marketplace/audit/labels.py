@@ -108,6 +108,21 @@ ACTION_LABELS = {
     "need_batch.create": "编制场景需求清单",
     "need_batch.publish": "发布场景需求清单",
     "subscriptions.update": "修改关注的领域",
+    # matching and events (供需对接、活动)
+    "invitation.create": "邀请服务商揭榜",
+    "invitation.open": "服务商查看邀请",
+    "event.create": "创建活动",
+    "event.update": "修改活动",
+    "event.publish": "发布活动",
+    "event.cancel": "取消活动",
+    "event_registration.create": "活动报名",
+    "event_registration.remind": "活动前一天提醒",
+    "event_registration.approve": "通过活动报名",
+    "event_registration.reject": "不予通过活动报名",
+    "event_registration.promote": "候补转正",
+    "event_registration.promote_for_review": "候补转为待审核",
+    "event_registration.check_in": "活动签到",
+    "event_registration.cancel": "取消活动报名",
     # printed documents
     "document.pdf_issued": "文件出具",
     # the audit log itself
