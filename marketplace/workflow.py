@@ -49,6 +49,9 @@ def on_challenge_closed(challenge, **_):
     # Entries of providers suspended or removed by now do not count (and are not evaluated).
     excluded = submission_ops.exclude_delisted_entries(challenge)
     count = submission_queries.live_count(challenge)
+    # What the close counted, for the auditors (the close itself is recorded before this count).
+    record(None, "challenge.entries_counted", challenge,
+           after={"submissions": count, "excluded": len(excluded), "min_submissions": challenge.min_submissions})
     if count < challenge.min_submissions:
         challenge_ops.fail_challenge(challenge, count=count)
     challenge_notes.closed(challenge, count, excluded)

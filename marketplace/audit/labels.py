@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "challenge.award": "挂帅",
     "challenge.award_result": "确定揭榜结果",
     "challenge.extend": "延长截止时间",
+    "challenge.entries_counted": "截止时统计有效方案",
     "challenge.attach": "上传榜单附件",
     "challenge.detach": "删除榜单附件",
     "question.ask": "提出澄清问题",

@@ -118,8 +118,9 @@ def _received(data):
 
 
 def _close_event(challenge):
+    """The count the close made (recorded by the workflow right after the close event)."""
     return _db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "challenge.close", AuditEvent.object_id == challenge.id)).one()
+        AuditEvent.action == "challenge.entries_counted", AuditEvent.object_id == challenge.id)).one()
 
 
 def _assert_every_receipt_counted(challenge, outcomes, users):
