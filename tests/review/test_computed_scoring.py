@@ -159,7 +159,7 @@ def test_flat_evaluator_gives_zeros():
 @given(st.dictionaries(st.integers(1, 20), st.decimals(min_value=0, max_value=100, places=2), min_size=3, max_size=10))
 def test_zscores_have_mean_zero(totals):
     z = scoring.zscores(totals)
-    assert abs(sum(z.values())) < D("1e-30")
+    assert abs(sum(z.values())) < D("1e-20")  # summed at the default 28-digit precision
     assert set(z) == set(totals)
 
 
