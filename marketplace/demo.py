@@ -117,6 +117,9 @@ def seed():
     from marketplace.needs.demo import seed_needs
 
     seed_needs(admin)
+    from marketplace.review.templates import seed_templates
+
+    seed_templates()
     return {
         "admin": "admin@demo.gov.cn",
         "department": "dsj@demo.gov.cn",

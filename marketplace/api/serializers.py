@@ -84,8 +84,11 @@ def round_json(r):
         "advance_threshold": None if r.advance_threshold is None else f"{r.advance_threshold:.2f}",
         "min_panel": r.min_panel,
         "tie_break": r.tie_break_criterion.name if r.criteria else None,
+        "normalise": r.normalise, "template_version_id": r.template_id,
         "criteria": [{"id": c.id, "name": c.name, "description": c.description, "weight": c.weight,
-                      "max_points": c.max_points} for c in r.criteria],
+                      "max_points": c.max_points, "kind": c.kind,
+                      **({"formula": c.formula} if c.kind == "metric" else {}),
+                      **({"guidance": c.guidance} if c.guidance else {})} for c in r.criteria],
     }
 
 

@@ -64,6 +64,9 @@ ACTION_LABELS = {
     "round.sheet_return": "退回评分表",
     "round.close": "结束评审轮次",
     "round.reopen": "重新开启评审轮次",
+    "entry.metrics": "申报评审指标值",
+    "evaluation_template.create": "新建评审方案模板",
+    "evaluation_template.edit": "修改评审方案模板（新版本）",
     # notices and objections
     "notice.publish": "发布结果公示",
     "objection.lodge": "提出异议",
@@ -119,6 +122,7 @@ OBJECT_LABELS = {
     "file": "文件",
     "round": "评审轮次",
     "panel_member": "评审专家",
+    "evaluation_template": "评审方案模板",
     "notice": "公示",
     "objection": "异议",
     "project": "项目",

@@ -124,21 +124,9 @@ class RoundForm(SubForm):
         self.tie_break.choices = [("", "（默认：权重最高的一项）"), *((n, n) for n in names)]
 
 
-class ChallengeForm(BaseForm):
-    title = StringField("榜单名称", validators=[DataRequired(REQUIRED), Length(max=200, message="榜单名称不能超过 200 个字符")])
-    domain = SelectField("场景领域", choices=DOMAIN_CHOICES, validators=[InputRequired(REQUIRED)])
-    description = TextAreaField("场景描述", validators=[DataRequired(REQUIRED), Length(max=20000, message="不能超过 20000 个字符")])
-    pain_points = TextAreaField("痛点问题", validators=[Optional(), Length(max=10000, message="不能超过 10000 个字符")])
-    outcomes = TextAreaField("预期成效与量化指标", validators=[DataRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符")])
-    budget_yuan = StringField("预算 / 奖励（元）", validators=[DataRequired(REQUIRED), Length(max=30), yuan_validator])
-    deadline = StringField("揭榜截止时间（北京时间）",
-                           validators=[DataRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
-    required_domains = MultiCheckboxField("揭榜资格：须具备的能力领域", choices=DOMAIN_CHOICES, validators=[Optional()])
-    race_slots = IntegerField("赛马名额", default=1, validators=[InputRequired(REQUIRED), NumberRange(1, 20, "赛马名额应为 1–20")])
-    min_submissions = IntegerField("最少有效方案数", default=1,
-                                   validators=[InputRequired(REQUIRED), NumberRange(1, 100, "最少有效方案数应为 1–100")])
-    notice_days = IntegerField("公示期（工作日）", default=5, validators=[InputRequired(REQUIRED), NumberRange(0, 30, "公示期应为 0–30 个工作日")])
-    contact = StringField("联系人及电话", validators=[Optional(), Length(max=200, message="不能超过 200 个字符")])
+class PlanForm(BaseForm):
+    """The evaluation plan part of a form (a challenge's, or an evaluation template's)."""
+
     rounds = FieldList(FormField(RoundForm), min_entries=1, max_entries=MAX_ROUNDS)
     template_id = IntegerField("评审方案模板", validators=[Optional()])
 
@@ -217,6 +205,23 @@ class ChallengeForm(BaseForm):
                 "criteria": [c.values() for c in criteria],
             })
         return rounds
+
+
+class ChallengeForm(PlanForm):
+    title = StringField("榜单名称", validators=[DataRequired(REQUIRED), Length(max=200, message="榜单名称不能超过 200 个字符")])
+    domain = SelectField("场景领域", choices=DOMAIN_CHOICES, validators=[InputRequired(REQUIRED)])
+    description = TextAreaField("场景描述", validators=[DataRequired(REQUIRED), Length(max=20000, message="不能超过 20000 个字符")])
+    pain_points = TextAreaField("痛点问题", validators=[Optional(), Length(max=10000, message="不能超过 10000 个字符")])
+    outcomes = TextAreaField("预期成效与量化指标", validators=[DataRequired(REQUIRED), Length(max=10000, message="不能超过 10000 个字符")])
+    budget_yuan = StringField("预算 / 奖励（元）", validators=[DataRequired(REQUIRED), Length(max=30), yuan_validator])
+    deadline = StringField("揭榜截止时间（北京时间）",
+                           validators=[DataRequired(REQUIRED), Length(max=40), datetime_validator, future_validator])
+    required_domains = MultiCheckboxField("揭榜资格：须具备的能力领域", choices=DOMAIN_CHOICES, validators=[Optional()])
+    race_slots = IntegerField("赛马名额", default=1, validators=[InputRequired(REQUIRED), NumberRange(1, 20, "赛马名额应为 1–20")])
+    min_submissions = IntegerField("最少有效方案数", default=1,
+                                   validators=[InputRequired(REQUIRED), NumberRange(1, 100, "最少有效方案数应为 1–100")])
+    notice_days = IntegerField("公示期（工作日）", default=5, validators=[InputRequired(REQUIRED), NumberRange(0, 30, "公示期应为 0–30 个工作日")])
+    contact = StringField("联系人及电话", validators=[Optional(), Length(max=200, message="不能超过 200 个字符")])
 
     def values(self):
         return {
