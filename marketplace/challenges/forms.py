@@ -2,7 +2,16 @@
 
 import json
 
-from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace.core.db import utcnow
@@ -128,7 +137,8 @@ class PlanForm(BaseForm):
     """The evaluation plan part of a form (a challenge's, or an evaluation template's)."""
 
     rounds = FieldList(FormField(RoundForm), min_entries=1, max_entries=MAX_ROUNDS)
-    template_id = IntegerField("评审方案模板", validators=[Optional()])
+    # The page's memory of the template version the plan was copied from (the API takes template_id).
+    template_version_id = HiddenField(validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -232,6 +242,59 @@ class ChallengeForm(PlanForm):
             "min_submissions": self.min_submissions.data, "notice_days": self.notice_days.data,
             "contact": self.contact.data or "", "rounds": self.plan(),
         }
+
+
+def plan_form_data(plan):
+    """Plan JSON (a template's or an earlier challenge's rounds) → the form's data for its fields."""
+    rounds = []
+    for r in plan or []:
+        rounds.append({**{k: r.get(k) for k in ("name", "aggregation", "advance_top", "blind", "min_panel", "normalise")},
+                       "advance_threshold": r.get("advance_threshold") or "", "tie_break": r.get("tie_break") or "",
+                       "criteria": [{"name": c["name"], "description": c.get("description") or "",
+                                     "weight": c["weight"], "max_points": c["max_points"],
+                                     "kind": c.get("kind") or "judged",
+                                     "formula": json.dumps(c["formula"], ensure_ascii=False) if c.get("formula") else "",
+                                     "guidance": guidance_text(c.get("guidance"))} for c in r.get("criteria", [])]})
+    return rounds
+
+
+def apply_plan_action(data, action):
+    """A plan button pressed without JavaScript: add, remove or move up a round or a criterion in the
+    form's data (typed values kept). Returns a message for the page, or None for an unknown action."""
+    rounds = data.setdefault("rounds", [])
+    parts = (action or "").split("-")
+    try:
+        verb, what, *numbers = parts
+        numbers = [int(n) for n in numbers]
+    except ValueError:
+        return None
+    if what == "round":
+        if verb == "add" and len(rounds) < MAX_ROUNDS:
+            rounds.append({"criteria": [{}]})
+            return "已添加一轮"
+        if numbers and 0 <= numbers[0] < len(rounds):
+            i = numbers[0]
+            if verb == "remove":
+                rounds.pop(i)
+                return f"已删除第 {i + 1} 轮"
+            if verb == "up" and i > 0:
+                rounds[i - 1], rounds[i] = rounds[i], rounds[i - 1]
+                return f"第 {i + 1} 轮已上移"
+        return None
+    if what == "criterion" and numbers and 0 <= numbers[0] < len(rounds):
+        criteria = rounds[numbers[0]].setdefault("criteria", [])
+        if verb == "add" and len(criteria) < MAX_CRITERIA:
+            criteria.append({})
+            return "已添加评分项"
+        if len(numbers) == 2 and 0 <= numbers[1] < len(criteria):
+            j = numbers[1]
+            if verb == "remove":
+                criteria.pop(j)
+                return "已删除评分项"
+            if verb == "up" and j > 0:
+                criteria[j - 1], criteria[j] = criteria[j], criteria[j - 1]
+                return "评分项已上移"
+    return None
 
 
 def encode_plan(rounds):

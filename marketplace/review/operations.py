@@ -503,6 +503,17 @@ def computed_points(round_, entries):
     return points, how
 
 
+def preview_computed(round_) -> dict:
+    """{(submission_id, criterion_id): points} of the computed criteria as they stand, for the sheet
+    (evaluators see them filled in). Empty for a price criterion while a price is missing: the
+    close will say which."""
+    try:
+        points, _ = computed_points(round_, round_entries(round_))
+    except Conflict:
+        return {}
+    return {key: scoring.round2(value) for key, value in points.items()}
+
+
 # --- closing a round -------------------------------------------------------------------------
 
 def compute_results(round_, panel, entries):

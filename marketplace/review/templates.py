@@ -75,6 +75,14 @@ def get_current(family_id) -> EvaluationTemplate:
     return template
 
 
+def get_version(version_id) -> EvaluationTemplate | None:
+    """A template version by its row id (what a challenge's rounds record), or None."""
+    try:
+        return db.session.get(EvaluationTemplate, int(version_id)) if version_id not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def versions(family_id) -> list[EvaluationTemplate]:
     return db.session.scalars(sa.select(EvaluationTemplate).where(EvaluationTemplate.family_id == family_id)
                               .order_by(EvaluationTemplate.version.desc())).all()

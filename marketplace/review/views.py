@@ -57,7 +57,7 @@ def sheet(round_id):
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
                            totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
-                           **context)
+                           computed=ops.preview_computed(round_), **context)
 
 
 @bp.post("/review/rounds/<int:round_id>/declaration")
@@ -82,7 +82,7 @@ def declare(round_id):
 def _scores_from_form(round_, member):
     scores = []
     for entry in ops.entries_for(member):
-        for criterion in round_.criteria:
+        for criterion in ops.judged_criteria(round_):
             key = f"{entry.submission_id}-{criterion.id}"
             scores.append({"submission_id": entry.submission_id, "criterion_id": criterion.id,
                            "points": request.form.get(f"p-{key}", "").strip(),
@@ -132,7 +132,7 @@ def _sheet_retype(round_, member, typed, exc):
     entries = ops.entries_for(member)
     return render_template(
         "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
-        entries=entries, scores=ops.sheet_scores(member), totals={},
+        entries=entries, scores=ops.sheet_scores(member), totals={}, computed=ops.preview_computed(round_),
         typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad), 422
 
 
@@ -316,7 +316,7 @@ def results(round_id):
     round_, rows = _results_round(round_id)
     panel = {m.evaluator_id: m.evaluator.name for m in ops.members(round_)}
     return render_template("review/results.html", round=round_, challenge=round_.challenge, rows=rows or [],
-                           panel=panel)
+                           panel=panel, computed=ops.computed_explanations(round_))
 
 
 EXPORT_HEADERS = ["排名", "方案", "服务商", "得分", "是否晋级", "评分标准差", "评分偏离", "回避专家", "各专家总分"]
