@@ -1,0 +1,56 @@
+"""The admin's evaluation template library pages (issue 13): list, create, edit as a new version."""
+
+from marketplace.extensions import db
+from marketplace.review import templates
+from marketplace.review.models import EvaluationTemplate
+from tests import factories
+from tests.challenge_pages.conftest import browser_for, field_errors, page, submit, visible  # noqa: F401,F811  (fixture)
+
+
+def _template_form(**overrides):
+    data = {"name": "专项评审", "description": "简单的两项评审",
+            "rounds-0-name": "方案评审", "rounds-0-aggregation": "mean", "rounds-0-min_panel": "3",
+            "rounds-0-tie_break": "",
+            "rounds-0-criteria-0-name": "技术方案", "rounds-0-criteria-0-weight": "60",
+            "rounds-0-criteria-0-max_points": "100", "rounds-0-criteria-0-kind": "judged",
+            "rounds-0-criteria-0-guidance": "90–100：方案完整\n0–59：方案缺项",
+            "rounds-0-criteria-1-name": "设计 PUE", "rounds-0-criteria-1-weight": "40",
+            "rounds-0-criteria-1-max_points": "20", "rounds-0-criteria-1-kind": "metric",
+            "rounds-0-criteria-1-formula": '{"type": "linear", "best": "1.2", "worst": "1.5", "unit": "PUE"}'}
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_and_edits_a_template(browser_for, admin):  # noqa: F811
+    templates.seed_templates()
+    db.session.commit()
+    web = browser_for(admin)
+    listing = visible(page(web, "/admin/evaluation-templates"))
+    assert "综合评分法（标准）" in listing and "数据中心能效评价" in listing and "（指标自动计算）" in listing
+
+    bad = submit(web, "/admin/evaluation-templates/new",
+                 _template_form(**{"rounds-0-criteria-1-formula": '{"type": "eval", "code": "1"}'}))
+    assert bad.status_code == 422
+    assert "type 应为 thresholds 或 linear" in field_errors(bad.get_data(as_text=True))["rounds-0-criteria-1-formula"][0]
+
+    created = submit(web, "/admin/evaluation-templates/new", _template_form())
+    assert created.status_code == 302
+    template = db.session.query(EvaluationTemplate).filter_by(name="专项评审").one()
+    criteria = template.rounds[0]["criteria"]
+    assert criteria[0]["guidance"] == [{"band": "90–100", "text": "方案完整"}, {"band": "0–59", "text": "方案缺项"}]
+    assert criteria[1]["formula"] == {"type": "linear", "best": "1.2", "worst": "1.5", "unit": "PUE"}
+
+    edit_url = f"/admin/evaluation-templates/{template.family_id}/edit"
+    form = page(web, edit_url)
+    assert "保存后生成第 2 版" in form and "90–100：方案完整" in form
+    saved = submit(web, edit_url, _template_form(name="专项评审（修订）"))
+    assert saved.status_code == 302
+    rows = db.session.query(EvaluationTemplate).filter_by(family_id=template.family_id).order_by("version").all()
+    assert [(r.version, r.current, r.name) for r in rows] == [(1, False, "专项评审"), (2, True, "专项评审（修订）")]
+
+
+def test_template_pages_are_for_admins_only(browser_for):  # noqa: F811
+    department = factories.create_user("department")
+    web = browser_for(department)
+    assert web.get("/admin/evaluation-templates").status_code in (403, 404)
+    assert web.get("/admin/evaluation-templates/new").status_code in (403, 404)
