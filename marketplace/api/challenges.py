@@ -31,6 +31,7 @@ from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
+from marketplace.review import operations as review_ops
 from marketplace.review import templates
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import permissions as submission_permissions
@@ -239,9 +240,21 @@ def _submission_detail(submission):
           tag="揭榜", summary="揭榜：提交方案（合格服务商，截止前），返回回执", success=201)
 def submit_entry(challenge_id):
     challenge = _challenge(challenge_id)
-    form = validate_json(SubmissionForm, json_body())
+    body = json_body()
+    form = validate_json(SubmissionForm, body)
     submission, _ = submission_ops.submit_entry(api_user(), challenge, **form.values())
+    _declare_metrics(submission, body)
     return _submission_detail(submission), 201
+
+
+def _declare_metrics(submission, body):
+    """`metrics`: {criterion id: value} for the challenge's metric criteria (e.g. designed PUE)."""
+    metrics = body.get("metrics") if isinstance(body, dict) else None
+    if metrics is None:
+        return
+    if not isinstance(metrics, dict):
+        raise ValidationFailed(fields={"metrics": "metrics 应为 {评分项 id: 数值}"})
+    review_ops.declare_metrics(api_user(), submission, metrics)
 
 
 @endpoint("/challenges/<int:challenge_id>/submissions", ["GET"], roles=["admin", "department"], tag="揭榜",
@@ -272,6 +285,7 @@ def update_submission(submission_id):
     body.update(json_body())
     form = validate_json(SubmissionForm, body)
     submission_ops.update_entry(api_user(), submission, **form.values())
+    _declare_metrics(submission, body)
     return _submission_detail(submission)
 
 

@@ -243,3 +243,28 @@ def test_criteria_are_frozen_once_scoring_started(world, as_user):
     with pytest.raises(Conflict, match="已冻结"):
         review_ops.write_plan(w.challenge, [round_plan(criteria=PRICE_PLAN)])
     assert db.session.get(EvaluationRound, w.rounds[0].id).criteria[0].name == "技术方案"
+
+
+def test_provider_declares_metric_values_with_the_entry(api, admin, seeded):
+    from marketplace.challenges import operations as challenge_ops
+    from marketplace.challenges.models import Challenge
+
+    department = factories.create_user("department")
+    created = api(department).post("/challenges", json=_challenge_body(
+        template_id=seeded["datacenter-efficiency"].family_id, domain="医疗"))
+    assert created.status_code == 201, created.json
+    challenge = db.session.get(Challenge, created.json["id"])
+    challenge_ops.submit_for_review(department, challenge)
+    challenge_ops.approve_challenge(admin, challenge)
+    db.session.commit()
+    rounds = api(department).get(f"/challenges/{challenge.id}/rounds").json["items"]
+    pue, flops = [c["id"] for c in rounds[0]["criteria"] if c["kind"] == "metric"][:2]
+    _org, user, _app = factories.create_provider(domains=("医疗",), admin=admin)
+    entry = {"summary": "液冷方案", "technical_plan": "全液冷", "price_yuan": "900000", "timeline": "6 个月"}
+    bad = api(user).post(f"/challenges/{challenge.id}/submissions", json={**entry, "metrics": {str(pue): "低"}})
+    assert bad.status_code == 422 and f"metrics.{pue}" in bad.json["error"]["fields"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0  # nothing kept
+    ok = api(user).post(f"/challenges/{challenge.id}/submissions",
+                        json={**entry, "metrics": {str(pue): "1.22", str(flops): "35"}})
+    assert ok.status_code == 201, ok.json
+    assert ok.json["metrics"] == {str(pue): "1.22", str(flops): "35"}
