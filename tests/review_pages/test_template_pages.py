@@ -5,6 +5,7 @@ from marketplace.review import templates
 from marketplace.review.models import EvaluationTemplate
 from tests import factories
 from tests.challenge_pages.conftest import browser_for, field_errors, page, submit, visible  # noqa: F401,F811  (fixture)
+from tests.review.conftest import world  # noqa: F401  (fixture)
 
 
 def _template_form(**overrides):
@@ -54,3 +55,38 @@ def test_template_pages_are_for_admins_only(browser_for):  # noqa: F811
     web = browser_for(department)
     assert web.get("/admin/evaluation-templates").status_code in (403, 404)
     assert web.get("/admin/evaluation-templates/new").status_code in (403, 404)
+
+
+def test_sheet_results_and_report_show_the_price_score(world, browser_for):  # noqa: F811
+    from decimal import Decimal
+
+    from marketplace.review import operations as review_ops
+    from tests.review.conftest import round_plan
+
+    criteria = [{"name": "技术方案", "description": "", "weight": 70, "max_points": 100},
+                {"name": "报价", "description": "", "weight": 30, "max_points": 30, "kind": "price"}]
+    w = world(n_providers=2, n_evaluators=3, rounds=[round_plan(criteria=criteria, min_panel=3)],
+              prices=["1000000.00", "800000.00"])
+    round_ = w.rounds[0]
+    review_ops.set_panel(w.admin, round_, [e.id for e in w.evaluators])
+    review_ops.open_round(w.admin, round_)
+    db.session.commit()
+    technical = round_.criteria[0]
+    for evaluator in w.evaluators:
+        review_ops.sign_declaration(evaluator, round_, conflict_provider_ids=[])
+        review_ops.save_sheet(evaluator, round_, [
+            {"submission_id": s.id, "criterion_id": technical.id, "points": "80", "comment": ""} for s in w.submissions])
+    db.session.commit()
+    sheet = page(browser_for(w.evaluators[0]), f"/review/rounds/{round_.id}")
+    assert "按报价自动计算，专家无需评分" in sheet
+    assert f'name="p-{w.submissions[0].id}-{round_.criteria[1].id}"' not in sheet  # nothing to type
+    assert f'>{Decimal("24.00")}</output>' in sheet  # filled in: 800000 / 1000000 × 30
+    for evaluator in w.evaluators:
+        review_ops.submit_sheet(evaluator, round_)
+    review_ops.close_round(w.admin, round_)
+    db.session.commit()
+    results = visible(page(browser_for(w.admin), f"/rounds/{round_.id}/results"))
+    assert "评标基准价 = 最低有效报价 800000.00 元" in results
+    assert "报价得分 = 评标基准价（最低有效报价 800000.00 元）÷ 投标报价 × 30" in results
+    report = visible(page(browser_for(w.evaluators[0]), f"/review/rounds/{round_.id}/report"))
+    assert "评标基准价 = 最低有效报价 800000.00 元" in report
