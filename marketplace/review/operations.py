@@ -471,23 +471,30 @@ def declare_metrics(actor, submission, values):
 
 def computed_points(round_, entries):
     """({(submission_id, criterion_id): points}, {criterion_id: how}) for the round's price and metric
-    criteria. A zero price refuses the close (409 naming the entry): a price score of 0 or a
-    division would rank the entry wrongly; a metric value not declared scores 0, with a note."""
+    criteria. A zero price is not a valid price: that entry scores 0 on the price criterion, with a
+    note naming it (no valid price at all refuses the close, 409); a metric value not declared
+    scores 0, with a note."""
     points, how = {}, {}
     for criterion in round_.criteria:
         if criterion.kind == "price":
-            prices = {e.submission_id: (Decimal(e.submission.price_fen) / 100 if e.submission.price_fen else None)
-                      for e in entries}
+            # A zero price is not a valid price (综合评分法: the benchmark is the lowest *valid* one):
+            # such an entry scores 0 on this criterion, and the results name it. With no valid
+            # price at all there is no benchmark, and the close is refused.
+            invalid = [e for e in entries if not e.submission.price_fen]
+            prices = {e.submission_id: Decimal(e.submission.price_fen) / 100 for e in entries if e.submission.price_fen}
             try:
                 values, benchmark = scoring.price_scores(prices, criterion.max_points)
             except scoring.ScoringError:
-                bad = [e.label for e in entries if not e.submission.price_fen]
-                raise Conflict(f"方案 {'、'.join(bad)} 的报价缺失或为零，无法计算“{criterion.name}”，请核实报价后再结束评分",
-                               code="price_missing") from None
+                raise Conflict(f"没有有效报价，无法计算“{criterion.name}”，请核实各方案的报价", code="price_missing") from None
             for submission_id, value in values.items():
                 points[(submission_id, criterion.id)] = value
+            for entry in invalid:
+                points[(entry.submission_id, criterion.id)] = Decimal(0)
             how[criterion.id] = {"kind": "price", "benchmark": f"{benchmark:.2f}", "max_points": criterion.max_points,
                                  "formula": f"报价得分 = 评标基准价（最低有效报价 {benchmark:.2f} 元）÷ 投标报价 × {criterion.max_points}"}
+            if invalid:
+                how[criterion.id]["note"] = (f"方案 {'、'.join(e.label for e in invalid)} 的报价为零，不是有效报价，"
+                                             f"“{criterion.name}”按 0 分计")
         elif criterion.kind == "metric":
             missing = []
             for entry in entries:
@@ -529,8 +536,7 @@ def compute_results(round_, panel, entries):
     for criterion_id, info in how.items():
         if info.get("missing"):
             name = next(c.name for c in round_.criteria if c.id == criterion_id)
-            notes_missing = f"方案 {'、'.join(info['missing'])} 未申报“{name}”的指标值，该项按 0 分计"
-            how[criterion_id]["note"] = notes_missing
+            how[criterion_id]["note"] = f"方案 {'、'.join(info['missing'])} 未申报“{name}”的指标值，该项按 0 分计"
     inputs, notes = [], {i["note"] for i in how.values() if i.get("note")}
     for entry in entries:
         submission = entry.submission

@@ -178,19 +178,38 @@ def test_price_score_decides_the_ranking(world, as_user):
     assert explanation["benchmark"] == "800000.00" and "评标基准价" in explanation["formula"]
 
 
-def test_zero_price_refuses_the_close_naming_the_entry(world, as_user):
-    w = world(n_providers=2, n_evaluators=3, rounds=[round_plan(criteria=PRICE_PLAN, min_panel=3)])
+def test_a_zero_price_is_not_a_valid_price_and_scores_nothing_on_price(world, as_user):
+    w = world(n_providers=3, n_evaluators=3, rounds=[round_plan(criteria=PRICE_PLAN, min_panel=3)],
+              prices=["1000000.00", "800000.00", "900000.00"])
     round_id = w.rounds[0].id
     _panel_and_open(as_user, w, round_id)
     for evaluator in w.evaluators:
         _score_judged(as_user, round_id, evaluator, lambda e, c: 50)
     db.session.execute(sa.update(Submission).where(Submission.id == w.submissions[1].id).values(price_fen=0))
     db.session.commit()
-    refused = as_user(w.admin).post(f"/rounds/{round_id}/close")
-    assert refused.status_code == 409
+    closed = as_user(w.admin).post(f"/rounds/{round_id}/close")
+    assert closed.status_code == 200, closed.json
     label = db.session.scalar(sa.select(RoundEntry.label).where(RoundEntry.round_id == round_id,
                                                                 RoundEntry.submission_id == w.submissions[1].id))
-    assert f"方案 {label} 的报价缺失或为零" in refused.json["error"]["message"]
+    assert f"方案 {label} 的报价为零，不是有效报价" in closed.json["results"]["note"]
+    by_submission = {e["submission_id"]: e for e in closed.json["results"]["entries"]}
+    # The benchmark is the lowest valid price (900000): 35 + 30; 35 + 27; the zero price 35 + 0.
+    assert closed.json["results"]["computed_criteria"][0]["benchmark"] == "900000.00"
+    assert by_submission[w.submissions[2].id]["score"] == "65.00"
+    assert by_submission[w.submissions[0].id]["score"] == "62.00"
+    assert by_submission[w.submissions[1].id]["score"] == "35.00"
+
+
+def test_no_valid_price_at_all_refuses_the_close(world, as_user):
+    w = world(n_providers=2, n_evaluators=3, rounds=[round_plan(criteria=PRICE_PLAN, min_panel=3)])
+    round_id = w.rounds[0].id
+    _panel_and_open(as_user, w, round_id)
+    for evaluator in w.evaluators:
+        _score_judged(as_user, round_id, evaluator, lambda e, c: 50)
+    db.session.execute(sa.update(Submission).where(Submission.id.in_([s.id for s in w.submissions])).values(price_fen=0))
+    db.session.commit()
+    refused = as_user(w.admin).post(f"/rounds/{round_id}/close")
+    assert refused.status_code == 409 and "没有有效报价" in refused.json["error"]["message"]
     assert as_user(w.admin).get(f"/rounds/{round_id}").json["status"] == "open"
 
 
