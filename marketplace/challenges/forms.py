@@ -67,7 +67,7 @@ def formula_validator(form, field):
 
     try:
         raw = json.loads(field.data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValidationError("计算公式应为 JSON，例如 {\"type\": \"linear\", \"best\": \"1.2\", \"worst\": \"1.5\"}") from None
     try:
         field.parsed = check_formula(raw, form.max_points.data or 1000)

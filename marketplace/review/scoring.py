@@ -156,6 +156,7 @@ def price_scores(prices: dict, max_points) -> tuple[dict, Decimal]:
 #   {"type": "linear", "best": "1.2", "worst": "1.5", "points": 10}
 #       best → full points, worst → 0, straight line between, clamped (best may be above or below worst).
 FORMULA_TYPES = ("thresholds", "linear")
+FORMULA_BOUND = Decimal("1e12")  # bounds and values alike: no exponent can overflow the arithmetic
 
 
 def _decimal(value, where):
@@ -165,8 +166,8 @@ def _decimal(value, where):
         number = Decimal(str(value))
     except (ArithmeticError, ValueError):
         raise ScoringError(f"{where} 应为数字") from None
-    if not number.is_finite():
-        raise ScoringError(f"{where} 应为有限数字")
+    if not number.is_finite() or abs(number) >= FORMULA_BOUND:
+        raise ScoringError(f"{where} 应为绝对值小于 10 的 12 次方的数字")
     return number
 
 

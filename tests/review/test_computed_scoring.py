@@ -107,6 +107,7 @@ def test_linear_mapping_both_directions():
     None, "__import__('os')", {"type": "eval", "expr": "1"}, {"type": "linear", "best": 1, "worst": 1},
     {"type": "linear", "best": "x", "worst": 1}, {"type": "linear", "best": 1, "worst": 2, "expr": "1"},
     {"type": "linear", "best": "NaN", "worst": 1}, {"type": "linear", "best": True, "worst": 1},
+    {"type": "linear", "best": "1e999999", "worst": "-1e999999"},
     {"type": "thresholds", "thresholds": []}, {"type": "thresholds", "thresholds": [{"at_most": 1}]},
     {"type": "thresholds", "thresholds": [{"at_most": 1, "points": 11}]},
     {"type": "thresholds", "thresholds": [{"at_most": 1, "points": 5}, {"at_least": 2, "points": 5}]},

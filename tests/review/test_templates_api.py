@@ -75,6 +75,8 @@ def test_template_library_roles(api, seeded, admin):
       "formula": {"type": "python", "code": "__import__('os')"}}, "rounds.0.criteria.0.formula"),
     ({"name": "PUE", "weight": 100, "max_points": 20, "kind": "metric",
       "formula": {"type": "linear", "best": "1.2", "worst": "1.2"}}, "rounds.0.criteria.0.formula"),
+    ({"name": "PUE", "weight": 100, "max_points": 20, "kind": "metric", "formula": "[" * 1500},
+     "rounds.0.criteria.0.formula"),
 ])
 def test_bad_metric_formulas_are_field_errors(api, admin, criterion, field):
     body = {"name": "坏模板", "rounds": [{"name": "评审", "criteria": [criterion]}]}
