@@ -21,6 +21,7 @@ def register_commands(app):
     from marketplace.search.cli import search_group
 
     app.cli.add_command(search_group)
+    app.cli.add_command(templates_group)
 
 
 @click.command("create-admin")
@@ -64,6 +65,21 @@ def seed_demo():
     click.echo(f"演示数据已就绪。演示账号（密码均为 {DEMO_PASSWORD}）：")
     for role, email in accounts.items():
         click.echo(f"  {role:<12} {email}")
+
+
+@click.group("templates")
+def templates_group():
+    """Evaluation templates (评审方案模板)."""
+
+
+@templates_group.command("seed")
+def templates_seed():
+    """Add the shipped evaluation templates that are missing (by key; an admin's edits are kept)."""
+    from marketplace.review.templates import seed_templates
+
+    added = seed_templates()
+    db.session.commit()
+    click.echo(f"已导入 {added} 个内置评审方案模板")
 
 
 @click.group("audit")

@@ -117,6 +117,9 @@ def seed():
     from marketplace.needs.demo import seed_needs
 
     seed_needs(admin)
+    from marketplace.review.templates import seed_templates
+
+    seed_templates()
     from marketplace.meetings.demo import seed_events
 
     seed_events(admin)

@@ -124,4 +124,5 @@ from marketplace.api import (  # noqa: E402,F401
     providers,
     review,
     search,
+    templates,
 )

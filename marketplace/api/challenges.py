@@ -14,7 +14,14 @@ from marketplace.api.serializers import (
 )
 from marketplace.challenges import operations as ops
 from marketplace.challenges import permissions, queries
-from marketplace.challenges.forms import AnswerForm, ChallengeForm, ChallengeReasonForm, ExtendForm, QuestionForm
+from marketplace.challenges.forms import (
+    AnswerForm,
+    ChallengeForm,
+    ChallengeReasonForm,
+    ExtendForm,
+    QuestionForm,
+    encode_plan,
+)
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, PUBLIC_STATES, ChallengeState
 from marketplace.core.errors import NotFound, ValidationFailed
@@ -24,6 +31,8 @@ from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
+from marketplace.review import operations as review_ops
+from marketplace.review import templates
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import permissions as submission_permissions
 from marketplace.submissions import queries as submission_queries
@@ -52,8 +61,14 @@ def _detail(challenge):
 @endpoint("/challenges", ["POST"], roles=["department"], form=ChallengeForm, tag="榜单",
           summary="创建榜单（发榜单位），状态为 draft", success=201)
 def create_challenge():
-    form = validate_json(ChallengeForm, json_body())
-    return _detail(ops.create_challenge(api_user(), form.values())), 201
+    body, template = _template_body(json_body())
+    if isinstance(body, dict):
+        body = {**body, "rounds": encode_plan(body.get("rounds"))}
+    form = validate_json(ChallengeForm, body)
+    values = form.values()
+    if template is not None:
+        templates.tag_plan(values["rounds"], template)
+    return _detail(ops.create_challenge(api_user(), values)), 201
 
 
 @endpoint("/challenges", auth=False, tag="榜单", summary="榜单列表（公众可见已发布及之后的榜单）", query=LIST_QUERY)
@@ -97,13 +112,30 @@ def _merge_body(challenge):
         "min_submissions": challenge.min_submissions, "notice_days": challenge.notice_days,
         "contact": challenge.contact,
         "rounds": [{k: v for k, v in round_json(r).items() if k in ("name", "aggregation", "blind", "advance_top",
-                                                                     "advance_threshold", "min_panel", "criteria", "tie_break")}
+                                                                     "advance_threshold", "min_panel", "criteria", "tie_break",
+                                                                     "normalise")}
                    for r in challenge.rounds],
     }
     for r in current["rounds"]:
-        r["criteria"] = [{k: c[k] for k in ("name", "description", "weight", "max_points")} for c in r["criteria"]]
+        r["criteria"] = [{k: c[k] for k in ("name", "description", "weight", "max_points", "kind", "formula", "guidance")
+                          if k in c} for c in r["criteria"]]
     current.update(json_body())
+    current["rounds"] = encode_plan(current.get("rounds"))
     return current
+
+
+def _template_body(body):
+    """POST /challenges with `template_id` instead of `rounds`: the template's current version's
+    rounds are copied into the challenge (and checked like typed ones). Returns (body, template)."""
+    if not isinstance(body, dict) or body.get("template_id") in (None, ""):
+        return body, None
+    if body.get("rounds"):
+        raise ValidationFailed(fields={"template_id": "请只提供 template_id 或 rounds 之一"})
+    try:
+        template = templates.get_current(int(body["template_id"]))
+    except (TypeError, ValueError, NotFound):
+        raise ValidationFailed(fields={"template_id": "未找到该评审方案模板"}) from None
+    return {**body, "rounds": template.rounds}, template
 
 
 @endpoint("/challenges/<int:challenge_id>", ["PATCH"], roles=["department"], form=ChallengeForm, tag="榜单",
@@ -212,9 +244,21 @@ def _submission_detail(submission):
           tag="揭榜", summary="揭榜：提交方案（合格服务商，截止前），返回回执", success=201)
 def submit_entry(challenge_id):
     challenge = _challenge(challenge_id)
-    form = validate_json(SubmissionForm, json_body())
+    body = json_body()
+    form = validate_json(SubmissionForm, body)
     submission, _ = submission_ops.submit_entry(api_user(), challenge, **form.values())
+    _declare_metrics(submission, body)
     return _submission_detail(submission), 201
+
+
+def _declare_metrics(submission, body):
+    """`metrics`: {criterion id: value} for the challenge's metric criteria (e.g. designed PUE)."""
+    metrics = body.get("metrics") if isinstance(body, dict) else None
+    if metrics is None:
+        return
+    if not isinstance(metrics, dict):
+        raise ValidationFailed(fields={"metrics": "metrics 应为 {评分项 id: 数值}"})
+    review_ops.declare_metrics(api_user(), submission, metrics)
 
 
 @endpoint("/challenges/<int:challenge_id>/submissions", ["GET"], roles=["admin", "department"], tag="揭榜",
@@ -245,6 +289,7 @@ def update_submission(submission_id):
     body.update(json_body())
     form = validate_json(SubmissionForm, body)
     submission_ops.update_entry(api_user(), submission, **form.values())
+    _declare_metrics(submission, body)
     return _submission_detail(submission)
 
 

@@ -214,8 +214,10 @@ def publish_round(round_id):
 def _results(round_):
     rows = queries.results_rows(round_)
     return {"round_id": round_.id, "aggregation": round_.aggregation.value, "note": round_.results_note,
+            "computed_criteria": ops.computed_explanations(round_),
             "entries": [{k: r[k] for k in ("submission_id", "provider_org_id", "score", "rank", "advanced", "flags",
-                                           "evaluator_totals", "spread", "conflicts", "label")} for r in rows]}
+                                           "evaluator_totals", "spread", "conflicts", "label", "computed",
+                                           "normalised")} for r in rows]}
 
 
 @endpoint("/rounds/<int:round_id>/results", tag="评审",

@@ -84,8 +84,11 @@ def round_json(r):
         "advance_threshold": None if r.advance_threshold is None else f"{r.advance_threshold:.2f}",
         "min_panel": r.min_panel,
         "tie_break": r.tie_break_criterion.name if r.criteria else None,
+        "normalise": r.normalise, "template_version_id": r.template_id,
         "criteria": [{"id": c.id, "name": c.name, "description": c.description, "weight": c.weight,
-                      "max_points": c.max_points} for c in r.criteria],
+                      "max_points": c.max_points, "kind": c.kind,
+                      **({"formula": c.formula} if c.kind == "metric" else {}),
+                      **({"guidance": c.guidance} if c.guidance else {})} for c in r.criteria],
     }
 
 
@@ -118,6 +121,12 @@ def question_json(question):
             "created_at": isoformat(question.created_at), "answered_at": isoformat(question.answered_at)}
 
 
+def _declared_metrics(submission):
+    from marketplace.review.operations import declared_metrics
+
+    return {str(k): v for k, v in declared_metrics(submission).items()}
+
+
 def submission_json(submission, *, hide_provider=False, versions=False, files=None):
     data = {
         "id": submission.id, "challenge_id": submission.challenge_id, "entry_number": submission.entry_number,
@@ -126,6 +135,7 @@ def submission_json(submission, *, hide_provider=False, versions=False, files=No
         "price_yuan": money(submission.price_fen), "timeline": submission.timeline, "team": submission.team,
         "received_at": isoformat(submission.submitted_at), "submitted_at": isoformat(submission.submitted_at),
         "created_at": isoformat(submission.created_at),
+        "metrics": _declared_metrics(submission),
     }
     if hide_provider:
         # Blind: nothing that names the provider, the free-text team included.

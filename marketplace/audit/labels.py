@@ -71,6 +71,9 @@ ACTION_LABELS = {
     "round.report_refuse": "专家拒签评审报告",
     "round.report_frozen": "评审报告定稿",
     "round.publish": "发布评审结果",
+    "entry.metrics": "申报评审指标值",
+    "evaluation_template.create": "新建评审方案模板",
+    "evaluation_template.edit": "修改评审方案模板（新版本）",
     # notices and objections
     "notice.publish": "发布结果公示",
     "objection.lodge": "提出异议",
@@ -141,6 +144,7 @@ OBJECT_LABELS = {
     "file": "文件",
     "round": "评审轮次",
     "panel_member": "评审专家",
+    "evaluation_template": "评审方案模板",
     "notice": "公示",
     "objection": "异议",
     "project": "项目",

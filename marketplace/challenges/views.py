@@ -1,3 +1,5 @@
+import json
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -13,6 +15,9 @@ from marketplace.challenges.forms import (
     ChallengeReasonForm,
     ExtendForm,
     QuestionForm,
+    apply_plan_action,
+    guidance_text,
+    plan_form_data,
 )
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, CHALLENGE_MACHINE, ChallengeState
@@ -24,6 +29,7 @@ from marketplace.core.timeutil import to_shanghai
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
+from marketplace.review import templates
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import queries as submission_queries
 from marketplace.submissions.forms import UploadForm
@@ -112,17 +118,64 @@ def _form_data(challenge):
                     "advance_threshold": str(r.advance_threshold) if r.advance_threshold is not None else "",
                     "blind": r.blind, "min_panel": r.min_panel,
                     "tie_break": r.tie_break_criterion.name if r.tie_break_position else "",
+                    "normalise": r.normalise,
                     "criteria": [{"name": c.name, "description": c.description, "weight": c.weight,
-                                  "max_points": c.max_points} for c in r.criteria]} for r in challenge.rounds],
+                                  "max_points": c.max_points, "kind": c.kind,
+                                  "formula": json.dumps(c.formula, ensure_ascii=False) if c.formula else "",
+                                  "guidance": guidance_text(c.guidance)} for c in r.criteria]} for r in challenge.rounds],
+        "template_version_id": next((r.template_id for r in challenge.rounds if r.template_id), None) or "",
     }
+
+
+def _plan_values(form):
+    """The form's values, the plan marked with the template version it was copied from, if any."""
+    values = form.values()
+    version = templates.get_version(form.template_version_id.data)
+    if version is not None:
+        templates.tag_plan(values["rounds"], version)
+    return values
+
+
+def _plan_start():
+    """A new challenge's starting plan: ?template=<id> (the template's current version) or
+    ?from=<challenge id> (one of this department's earlier challenges, copied)."""
+    if request.args.get("template", "").isdigit():
+        try:
+            template = templates.get_current(int(request.args["template"]))
+        except NotFound:
+            abort(404)
+        return {"rounds": plan_form_data(template.rounds), "template_version_id": template.id}, template.name
+    if request.args.get("from", "").isdigit():
+        earlier = db.session.get(Challenge, int(request.args["from"]))
+        if earlier is None or not permissions.is_owner_department(current_user, earlier):
+            abort(404)
+        return {"rounds": plan_form_data(templates.challenge_plan_json(earlier))}, f"榜单“{earlier.title}”"
+    return None, None
+
+
+def _plan_choices():
+    earlier = db.session.scalars(sa.select(Challenge).where(Challenge.department_id == current_user.organisation_id)
+                                 .order_by(Challenge.id.desc()).limit(50)).all()
+    return {"plan_templates": templates.current_templates(), "earlier_challenges": earlier}
+
+
+def _after_plan_action(form_cls, **kwargs):
+    """A plan button was pressed (no JavaScript): rebuild the form with the rows changed, nothing saved."""
+    typed = form_cls(**kwargs)
+    data = {k: v for k, v in typed.data.items() if k != "csrf_token"}
+    message = apply_plan_action(data, request.form.get("plan_action"))
+    form = form_cls(formdata=None, data=data, **kwargs)
+    if message:
+        flash(f"{message}（尚未保存）", "info")
+    return form
 
 
 def _save(form, challenge=None):
     try:
         if challenge is None:
-            challenge = ops.create_challenge(current_user, form.values())
+            challenge = ops.create_challenge(current_user, _plan_values(form))
         else:
-            ops.update_challenge(current_user, challenge, form.values())
+            ops.update_challenge(current_user, challenge, _plan_values(form))
         db.session.commit()
         return challenge
     except ValidationFailed as exc:
@@ -135,13 +188,22 @@ def _save(form, challenge=None):
 @login_required
 def new():
     require(permissions.can_create_challenge(current_user))
-    form = ChallengeForm()
+    started_from = None
+    if request.method == "POST" and request.form.get("plan_action"):
+        form = _after_plan_action(ChallengeForm)
+        return render_template("challenges/form.html", form=_pad(form), challenge=None, **_plan_choices())
+    if request.method == "GET":
+        data, started_from = _plan_start()
+        form = ChallengeForm(data=data) if data else ChallengeForm()
+    else:
+        form = ChallengeForm()
     if form.validate_on_submit():
         challenge = _save(form)
         if challenge is not None:
             flash("榜单草稿已保存。请预览后提交平台审核。", "success")
             return redirect(url_for("challenges.detail", challenge_id=challenge.id))
-    return render_template("challenges/form.html", form=_pad(form), challenge=None), 422 if form.errors else 200
+    return (render_template("challenges/form.html", form=_pad(form), challenge=None, started_from=started_from,
+                            **_plan_choices()), 422 if form.errors else 200)
 
 
 @bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
@@ -152,6 +214,9 @@ def edit(challenge_id):
     if challenge.state != ChallengeState.draft:
         flash(f"榜单状态为“{challenge.state.label}”，只有草稿可以修改", "warning")
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+    if request.method == "POST" and request.form.get("plan_action"):
+        form = _after_plan_action(ChallengeForm)
+        return render_template("challenges/form.html", form=_pad(form), challenge=challenge)
     form = ChallengeForm() if request.method == "POST" else ChallengeForm(data=_form_data(challenge))
     if form.validate_on_submit() and _save(form, challenge) is not None:
         flash("榜单已保存", "success")

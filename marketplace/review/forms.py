@@ -1,7 +1,8 @@
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from marketplace.challenges.forms import PlanForm
 from marketplace.core.domains import DOMAIN_CHOICES
 from marketplace.core.forms import BaseForm, MultiCheckboxField
 
@@ -52,3 +53,10 @@ class ReportSignForm(BaseForm):
     dissent = TextAreaField("保留意见（可选，写入评审报告）",
                             validators=[Optional(), Length(max=4000, message="不能超过 4000 个字符")])
     refuse = BooleanField("拒绝签署（须写明理由）")
+
+
+class TemplateForm(PlanForm):
+    """An evaluation template: a name, a description and a plan of rounds × criteria."""
+
+    name = StringField("模板名称", validators=[DataRequired("请填写模板名称"), Length(max=100, message="模板名称不能超过 100 个字符")])
+    description = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="说明不能超过 2000 个字符")])

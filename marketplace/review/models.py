@@ -34,6 +34,11 @@ class EvaluationRound(IdMixin, db.Model):
     # Ties break on this criterion (its position in the round); None: the highest-weighted one.
     tie_break_position: Mapped[int | None] = mapped_column(sa.Integer)
     status: Mapped[RoundStatus] = mapped_column(enum_type(RoundStatus, "round_status"), default=RoundStatus.setup)
+    # Per-evaluator z-scores shown beside the raw aggregate (never replacing it), when asked for.
+    normalise: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The template version the round was copied from, if any: a later edit of the template makes a
+    # new version and never reaches back into this copy.
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evaluation_templates.id"))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_note: Mapped[str | None] = mapped_column(sa.Text)
@@ -70,6 +75,8 @@ class Criterion(IdMixin, db.Model):
         sa.UniqueConstraint("round_id", "position"),
         sa.CheckConstraint("weight > 0 AND weight <= 100", name="weight_range"),
         sa.CheckConstraint("max_points > 0", name="max_points_positive"),
+        sa.CheckConstraint("kind IN ('judged', 'price', 'metric')", name="criterion_kind"),
+        sa.CheckConstraint("kind != 'metric' OR formula IS NOT NULL", name="metric_has_formula"),
     )
 
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation_rounds.id", ondelete="CASCADE"), index=True)
@@ -78,8 +85,46 @@ class Criterion(IdMixin, db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     weight: Mapped[int] = mapped_column(sa.Integer)
     max_points: Mapped[int] = mapped_column(sa.Integer)
+    # judged: the panel scores it; price: 综合评分法 price score; metric: computed from a declared value.
+    kind: Mapped[str] = mapped_column(sa.String(10), default="judged", server_default="judged")
+    formula: Mapped[dict | None] = mapped_column(sa.JSON)  # metric only; see scoring.check_formula
+    guidance: Mapped[list | None] = mapped_column(sa.JSON)  # [{"band": "90–100", "text": …}] per score band
 
     round: Mapped[EvaluationRound] = relationship(back_populates="criteria")
+
+    @property
+    def computed(self) -> bool:
+        return self.kind != "judged"
+
+
+class EvaluationTemplate(IdMixin, db.Model):
+    """A reusable evaluation plan (评审方案模板). Each edit is a new row, the next version of the same
+    family; challenges copy one version's rounds and keep pointing at that row."""
+
+    __tablename__ = "evaluation_templates"
+    __audit_type__ = "evaluation_template"
+    __table_args__ = (sa.UniqueConstraint("family_id", "version"),)
+
+    family_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)  # the first version's id
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    key: Mapped[str | None] = mapped_column(sa.String(40))  # shipped templates: the seed's key
+    name: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    rounds: Mapped[list] = mapped_column(sa.JSON)  # the plan, as POST /challenges takes it
+    current: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EntryMetric(db.Model):
+    """A metric value a provider declared for a metric criterion (e.g. designed PUE), exact text."""
+
+    __tablename__ = "entry_metrics"
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id", ondelete="CASCADE"), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(40))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 

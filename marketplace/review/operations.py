@@ -25,6 +25,7 @@ from marketplace.review import events, scoring
 from marketplace.review.models import (
     Criterion,
     DeclaredConflict,
+    EntryMetric,
     EvaluationRound,
     EvaluatorDomain,
     PanelMember,
@@ -53,7 +54,13 @@ def _move_sheet(member, action):
 # --- the evaluation plan (written when the challenge is drafted or edited) --------------------
 
 def write_plan(challenge, plan):
-    """The rounds and criteria of a challenge, from the challenge form's plan (already checked)."""
+    """The rounds and criteria of a challenge, from the challenge form's plan (already checked).
+
+    Once a round has left setup (scoring started) its criteria are frozen: the plan is not rewritten.
+    """
+    started = [r.name for r in challenge.rounds if r.status != RoundStatus.setup]
+    if started:
+        raise Conflict(f"“{started[0]}”已开始评审，评分项已冻结，不能修改评审方案")
     challenge.rounds.clear()
     db.session.flush()
     for position, values in enumerate(plan, start=1):
@@ -63,8 +70,11 @@ def write_plan(challenge, plan):
             advance_top=values.get("advance_top"), blind=bool(values.get("blind")),
             advance_threshold_centi=None if threshold is None else yuan_to_fen(threshold),
             min_panel=values.get("min_panel") or 3, tie_break_position=values.get("tie_break_position"),
+            normalise=bool(values.get("normalise")), template_id=values.get("template_id"),
             criteria=[Criterion(position=i, name=c["name"], description=c.get("description") or "",
-                                weight=c["weight"], max_points=c["max_points"])
+                                weight=c["weight"], max_points=c["max_points"], kind=c.get("kind") or "judged",
+                                formula=c.get("formula") if c.get("kind") == "metric" else None,
+                                guidance=c.get("guidance") or None)
                       for i, c in enumerate(values["criteria"], start=1)],
         ))
 
@@ -314,6 +324,9 @@ def save_sheet(actor, round_, scores):
         if criterion is None:
             errors[f"scores.{index}.criterion_id"] = "该评分项不属于本轮"
             continue
+        if criterion.computed:
+            errors[f"scores.{index}.criterion_id"] = f"“{criterion.name}”{COMPUTED_LABEL[criterion.kind]}，无需评分"
+            continue
         raw = item.get("points")
         if raw in (None, ""):
             continue  # left blank in a draft
@@ -358,7 +371,7 @@ def submit_sheet(actor, round_):
     entries = entries_for(member)
     errors = {}
     for entry in entries:
-        for criterion in round_.criteria:
+        for criterion in judged_criteria(round_):
             key = f"scores.{entry.submission_id}.{criterion.id}"
             row = scores.get((entry.submission_id, criterion.id))
             if row is None:
@@ -401,6 +414,113 @@ def return_sheet(actor, round_, evaluator_id, *, reason):
     return member
 
 
+# --- computed criteria (price, metric) --------------------------------------------------------
+
+COMPUTED_LABEL = {"price": "按报价自动计算", "metric": "按申报指标自动计算"}
+
+
+def judged_criteria(round_):
+    return [c for c in round_.criteria if not c.computed]
+
+
+def metric_criteria(challenge):
+    return [c for r in challenge.rounds for c in r.criteria if c.kind == "metric"]
+
+
+def declared_metrics(submission) -> dict:
+    """{criterion_id: value text} the provider declared for this entry."""
+    rows = db.session.scalars(sa.select(EntryMetric).where(EntryMetric.submission_id == submission.id))
+    return {m.criterion_id: m.value for m in rows}
+
+
+def declare_metrics(actor, submission, values):
+    """The provider's declared metric values (e.g. designed PUE) for the challenge's metric criteria.
+    Called with the entry write, under the same checks (the entry operation ran first)."""
+    criteria = {c.id: c for c in metric_criteria(submission.challenge)}
+    errors, clean = {}, {}
+    for key, raw in (values or {}).items():
+        try:
+            criterion = criteria.get(int(key))
+        except (TypeError, ValueError):
+            criterion = None
+        if criterion is None:
+            errors[f"metrics.{key}"] = "该指标不属于本榜单的评审方案"
+            continue
+        if raw in (None, ""):
+            continue
+        value = parse_points(raw) if not isinstance(raw, bool) else None
+        if value is None or abs(value) >= Decimal("1e12"):
+            errors[f"metrics.{key}"] = f"“{criterion.name}”应为数字，最多两位小数"
+            continue
+        clean[criterion.id] = str(value)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    before = declared_metrics(submission)
+    for criterion_id, value in clean.items():
+        row = db.session.get(EntryMetric, (submission.id, criterion_id))
+        if row is None:
+            db.session.add(EntryMetric(submission_id=submission.id, criterion_id=criterion_id, value=value))
+        else:
+            row.value, row.declared_at = value, utcnow()
+    db.session.flush()
+    if clean != {k: v for k, v in before.items() if k in clean}:
+        record(actor, "entry.metrics", submission, before={str(k): v for k, v in before.items()},
+               after={str(k): v for k, v in declared_metrics(submission).items()})
+    return declared_metrics(submission)
+
+
+def computed_points(round_, entries):
+    """({(submission_id, criterion_id): points}, {criterion_id: how}) for the round's price and metric
+    criteria. A zero price is not a valid price: that entry scores 0 on the price criterion, with a
+    note naming it (no valid price at all refuses the close, 409); a metric value not declared
+    scores 0, with a note."""
+    points, how = {}, {}
+    for criterion in round_.criteria:
+        if criterion.kind == "price":
+            # A zero price is not a valid price (综合评分法: the benchmark is the lowest *valid* one):
+            # such an entry scores 0 on this criterion, and the results name it. With no valid
+            # price at all there is no benchmark, and the close is refused.
+            invalid = [e for e in entries if not e.submission.price_fen]
+            prices = {e.submission_id: Decimal(e.submission.price_fen) / 100 for e in entries if e.submission.price_fen}
+            try:
+                values, benchmark = scoring.price_scores(prices, criterion.max_points)
+            except scoring.ScoringError:
+                raise Conflict(f"没有有效报价，无法计算“{criterion.name}”，请核实各方案的报价", code="price_missing") from None
+            for submission_id, value in values.items():
+                points[(submission_id, criterion.id)] = value
+            for entry in invalid:
+                points[(entry.submission_id, criterion.id)] = Decimal(0)
+            how[criterion.id] = {"kind": "price", "benchmark": f"{benchmark:.2f}", "max_points": criterion.max_points,
+                                 "formula": f"报价得分 = 评标基准价（最低有效报价 {benchmark:.2f} 元）÷ 投标报价 × {criterion.max_points}"}
+            if invalid:
+                how[criterion.id]["note"] = (f"方案 {'、'.join(e.label for e in invalid)} 的报价为零，不是有效报价，"
+                                             f"“{criterion.name}”按 0 分计")
+        elif criterion.kind == "metric":
+            missing = []
+            for entry in entries:
+                value = declared_metrics(entry.submission).get(criterion.id)
+                if value is None:
+                    missing.append(entry.label)
+                    points[(entry.submission_id, criterion.id)] = Decimal(0)
+                else:
+                    points[(entry.submission_id, criterion.id)] = scoring.metric_score(
+                        criterion.formula, Decimal(value), criterion.max_points)
+            how[criterion.id] = {"kind": "metric", "formula": criterion.formula, "max_points": criterion.max_points,
+                                 "missing": missing}
+    return points, how
+
+
+def preview_computed(round_) -> dict:
+    """{(submission_id, criterion_id): points} of the computed criteria as they stand, for the sheet
+    (evaluators see them filled in). Empty for a price criterion while a price is missing: the
+    close will say which."""
+    try:
+        points, _ = computed_points(round_, round_entries(round_))
+    except Conflict:
+        return {}
+    return {key: scoring.round2(value) for key, value in points.items()}
+
+
 # --- closing a round -------------------------------------------------------------------------
 
 def deviation_margin() -> Decimal:
@@ -414,11 +534,19 @@ def deviation_margin() -> Decimal:
 def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MARGIN):
     """Pure-ish computation over loaded rows: per entry the evaluators' totals, aggregate, spread,
     deviation flags (beyond `margin` points) and conflicts; then ranks. Returns (ranked
-    [(rank, RankInput)], notes)."""
+    [(rank, RankInput)], notes).
+
+    Computed criteria (price, metric) count the same for every evaluator; judged ones come from
+    the sheets."""
     criteria = [(c.id, c.weight, c.max_points) for c in round_.criteria]
     tie = round_.tie_break_criterion
     sheets = {m.id: sheet_scores(m) for m in panel}
-    inputs, notes = [], set()
+    computed, how = computed_points(round_, entries)
+    for criterion_id, info in how.items():
+        if info.get("missing"):
+            name = next(c.name for c in round_.criteria if c.id == criterion_id)
+            how[criterion_id]["note"] = f"方案 {'、'.join(info['missing'])} 未申报“{name}”的指标值，该项按 0 分计"
+    inputs, notes = [], {i["note"] for i in how.values() if i.get("note")}
     for entry in entries:
         submission = entry.submission
         totals, tie_values, conflicts = {}, {}, []
@@ -427,7 +555,8 @@ def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MAR
                 conflicts.append(member.evaluator_id)
                 continue
             scores = sheets[member.id]
-            points = {cid: Decimal(scores[(submission.id, cid)].points_centi) / 100 for cid, _, _ in criteria}
+            points = {cid: computed[(submission.id, cid)] if (submission.id, cid) in computed
+                      else Decimal(scores[(submission.id, cid)].points_centi) / 100 for cid, _, _ in criteria}
             totals[member.evaluator_id] = scoring.evaluator_total(points, criteria)
             tie_values[member.evaluator_id] = scoring.evaluator_total(
                 {tie.id: points[tie.id]}, [(tie.id, tie.weight, tie.max_points)])
@@ -446,7 +575,27 @@ def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MAR
                 "deviating_evaluators": scoring.deviations(totals, agg.value, margin),
                 "conflicts": conflicts, "method": agg.method, "note": agg.note,
                 "tie_break": str(scoring.round2(tie_agg.value)),
+                "computed": {str(cid): str(scoring.round2(computed[(submission.id, cid)]))
+                             for cid in how if (submission.id, cid) in computed},
+                "price_yuan": f"{Decimal(submission.price_fen) / 100:.2f}",
+                "raw_totals": totals,
             }))
+    normalised = None
+    if round_.normalise:
+        by_evaluator = {}
+        for item in inputs:
+            for evaluator_id, total in item.extra.pop("raw_totals").items():
+                by_evaluator.setdefault(evaluator_id, {})[item.entry_id] = total
+        normalised = scoring.normalised_means(by_evaluator)
+        if normalised is None:
+            notes.add(f"每名专家评分的方案少于 {scoring.NORMALISE_MIN} 个，未计算标准化参考分")
+    for item in inputs:
+        item.extra.pop("raw_totals", None)
+        if normalised is not None and item.entry_id in normalised:
+            item.extra["normalised"] = str(normalised[item.entry_id].quantize(Decimal("0.001")))
+    round_computed = {str(cid): {k: v for k, v in info.items() if k != "missing"} for cid, info in how.items()}
+    for item in inputs:
+        item.extra["computed_how"] = round_computed
     return scoring.rank(inputs), sorted(notes)
 
 
@@ -509,12 +658,29 @@ def report_content(round_) -> dict:
                      "rank": e.rank, "advanced": e.advanced,
                      "evaluator_totals": (e.details or {}).get("evaluator_totals", {}),
                      "flags": (e.details or {}).get("flags", []),
-                     "conflicts": (e.details or {}).get("conflicts", [])} for e in ranked_entries(round_)],
+                     "conflicts": (e.details or {}).get("conflicts", []),
+                     **({"computed": e.details["computed"]} if (e.details or {}).get("computed") else {}),
+                     **({"normalised": e.details["normalised"]} if (e.details or {}).get("normalised") else {}),
+                     } for e in ranked_entries(round_)],
+        **({"computed_criteria": computed_explanations(round_)} if computed_explanations(round_) else {}),
         "panel": [{"evaluator_id": m.evaluator_id, "name": names[m.evaluator_id]} for m in panel],
         "signatures": [{"evaluator_id": m.evaluator_id, "signed_at": m.report_signed_at.isoformat()
                         if m.report_signed_at else None, "dissent": m.report_dissent, "refused": m.report_refused}
                        for m in panel],
     }
+
+
+def computed_explanations(round_) -> list[dict]:
+    """How the computed criteria of a closed round were scored (benchmark price, formula), for the
+    results page and the report."""
+    entries = ranked_entries(round_)
+    how = (entries[0].details or {}).get("computed_how", {}) if entries else {}
+    out = []
+    for criterion in round_.criteria:
+        info = how.get(str(criterion.id))
+        if info:
+            out.append({"criterion_id": criterion.id, "name": criterion.name, **info})
+    return out
 
 
 def report_digest(content) -> str:

@@ -49,6 +49,7 @@ def results_rows(round_):
             "advanced": e.advanced, "flags": d.get("flags", []), "evaluator_totals": d.get("evaluator_totals", {}),
             "spread": d.get("spread"), "conflicts": d.get("conflicts", []), "method": d.get("method"),
             "tie_break": d.get("tie_break"), "deviating_evaluators": d.get("deviating_evaluators", []),
+            "computed": d.get("computed", {}), "normalised": d.get("normalised"), "price_yuan": d.get("price_yuan"),
         })
     return rows
 

@@ -124,3 +124,147 @@ def advancing(ranked, *, advance_top=None, threshold=None, default_all=True):
             continue
         chosen.append(entry.entry_id)
     return chosen
+
+
+# --- computed criteria (issue 13) -------------------------------------------------------------
+
+class ScoringError(ValueError):
+    """A computed criterion cannot be scored (a zero or missing price, a missing metric value)."""
+
+
+def price_scores(prices: dict, max_points) -> tuple[dict, Decimal]:
+    """综合评分法 price score: the lowest valid price is the benchmark and gets full marks; every
+    other entry gets benchmark / its price × max_points. `prices`: {entry_id: Decimal yuan}.
+
+    Returns ({entry_id: points (unrounded)}, benchmark). A zero, negative or missing price is not a
+    price: it raises ScoringError naming the entries, rather than dividing by it.
+    """
+    if not prices:
+        raise ScoringError("没有可计算报价得分的方案")
+    invalid = sorted(eid for eid, price in prices.items() if price is None or Decimal(price) <= 0)
+    if invalid:
+        raise ScoringError(f"方案报价缺失或为零，无法计算报价得分：{invalid}", )
+    benchmark = min(Decimal(p) for p in prices.values())
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return {eid: benchmark / Decimal(price) * Decimal(max_points) for eid, price in prices.items()}, benchmark
+
+
+# A metric formula is declarative data, never code:
+#   {"type": "thresholds", "thresholds": [{"at_most": "1.25", "points": 10}, ...], "otherwise": 0}
+#       the first band whose bound the value meets scores (bands use either at_most or at_least);
+#   {"type": "linear", "best": "1.2", "worst": "1.5", "points": 10}
+#       best → full points, worst → 0, straight line between, clamped (best may be above or below worst).
+FORMULA_TYPES = ("thresholds", "linear")
+FORMULA_BOUND = Decimal("1e12")  # bounds and values alike: no exponent can overflow the arithmetic
+
+
+def _decimal(value, where):
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise ScoringError(f"{where} 应为数字")
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        raise ScoringError(f"{where} 应为数字") from None
+    if not number.is_finite() or abs(number) >= FORMULA_BOUND:
+        raise ScoringError(f"{where} 应为绝对值小于 10 的 12 次方的数字")
+    return number
+
+
+def check_formula(formula, max_points) -> dict:
+    """Validate a metric formula against the schema above; returns it normalised (strings for numbers)."""
+    if not isinstance(formula, dict) or formula.get("type") not in FORMULA_TYPES:
+        raise ScoringError("计算公式的 type 应为 thresholds 或 linear")
+    max_points = Decimal(max_points)
+    unit = formula.get("unit", "")
+    if not isinstance(unit, str) or len(unit) > 20:
+        raise ScoringError("计算公式的 unit 应为不超过 20 个字符的文字")
+    if formula["type"] == "linear":
+        extra = set(formula) - {"type", "best", "worst", "unit"}
+        if extra:
+            raise ScoringError(f"计算公式含有未知的字段：{sorted(extra)[0]}")
+        best, worst = _decimal(formula.get("best"), "best"), _decimal(formula.get("worst"), "worst")
+        if best == worst:
+            raise ScoringError("best 与 worst 不能相同")
+        return {"type": "linear", "best": str(best), "worst": str(worst), "unit": unit}
+    extra = set(formula) - {"type", "thresholds", "otherwise", "unit"}
+    if extra:
+        raise ScoringError(f"计算公式含有未知的字段：{sorted(extra)[0]}")
+    bands = formula.get("thresholds")
+    if not isinstance(bands, list) or not 1 <= len(bands) <= 20:
+        raise ScoringError("thresholds 应为 1–20 个分档")
+    out, sides = [], set()
+    for index, band in enumerate(bands):
+        if not isinstance(band, dict) or len(band) != 2 or "points" not in band:
+            raise ScoringError(f"第 {index + 1} 档应为 {{at_most 或 at_least, points}}")
+        side = "at_most" if "at_most" in band else "at_least" if "at_least" in band else None
+        if side is None:
+            raise ScoringError(f"第 {index + 1} 档缺少 at_most 或 at_least")
+        sides.add(side)
+        points = _decimal(band["points"], f"第 {index + 1} 档的 points")
+        if not 0 <= points <= max_points:
+            raise ScoringError(f"第 {index + 1} 档的分数应在 0–{max_points} 之间")
+        out.append({side: str(_decimal(band[side], f"第 {index + 1} 档的界值")), "points": str(points)})
+    if len(sides) > 1:
+        raise ScoringError("同一公式的分档须统一使用 at_most 或 at_least")
+    otherwise = _decimal(formula.get("otherwise", 0), "otherwise")
+    if not 0 <= otherwise <= max_points:
+        raise ScoringError(f"otherwise 应在 0–{max_points} 之间")
+    return {"type": "thresholds", "thresholds": out, "otherwise": str(otherwise), "unit": unit}
+
+
+def metric_score(formula: dict, value, max_points) -> Decimal:
+    """The points a declared metric value earns under a (checked) formula, within [0, max_points]."""
+    if value is None:
+        raise ScoringError("缺少申报的指标值")
+    value, max_points = Decimal(value), Decimal(max_points)
+    if formula["type"] == "linear":
+        best, worst = Decimal(formula["best"]), Decimal(formula["worst"])
+        with localcontext() as ctx:
+            ctx.prec = 40
+            fraction = (value - worst) / (best - worst)
+        fraction = min(Decimal(1), max(Decimal(0), fraction))
+        return fraction * max_points
+    for band in formula["thresholds"]:
+        if "at_most" in band and value <= Decimal(band["at_most"]):
+            return Decimal(band["points"])
+        if "at_least" in band and value >= Decimal(band["at_least"]):
+            return Decimal(band["points"])
+    return Decimal(formula["otherwise"])
+
+
+# --- per-evaluator normalisation (shown beside the raw aggregate, never instead of it) ----------
+
+NORMALISE_MIN = 3
+
+
+def zscores(totals: dict, minimum=NORMALISE_MIN) -> dict | None:
+    """One evaluator's totals {entry_id: total} as z-scores (mean 0, population sd 1).
+
+    None with fewer than `minimum` totals (too few to say anything about an evaluator's scale);
+    all zero when the evaluator gave every entry the same total.
+    """
+    if len(totals) < minimum:
+        return None
+    values = [Decimal(v) for v in totals.values()]
+    m, sd = mean(values), std_dev(values)
+    if sd == 0:
+        return {eid: Decimal(0) for eid in totals}
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return {eid: (Decimal(v) - m) / sd for eid, v in totals.items()}
+
+
+def normalised_means(totals_by_evaluator: dict, minimum=NORMALISE_MIN) -> dict | None:
+    """{entry_id: mean z-score across evaluators}; evaluators with too few totals are left out.
+    `totals_by_evaluator`: {evaluator_id: {entry_id: total}}. None when no evaluator qualifies."""
+    per_entry = {}
+    for totals in totals_by_evaluator.values():
+        z = zscores(totals, minimum)
+        if z is None:
+            continue
+        for eid, value in z.items():
+            per_entry.setdefault(eid, []).append(value)
+    if not per_entry:
+        return None
+    return {eid: mean(values) for eid, values in per_entry.items()}

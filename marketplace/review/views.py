@@ -6,14 +6,15 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from marketplace.accounts.models import Role, User
+from marketplace.challenges.forms import plan_form_data
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
 from marketplace.core import exports
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
+from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
 from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
-from marketplace.review import bp, permissions, queries
+from marketplace.review import bp, permissions, queries, templates
 from marketplace.review import operations as ops
 from marketplace.review.forms import (
     DeclarationForm,
@@ -23,6 +24,7 @@ from marketplace.review.forms import (
     ReplaceMemberForm,
     ReportSignForm,
     SheetReturnForm,
+    TemplateForm,
 )
 from marketplace.review.models import EvaluatorDomain
 from marketplace.review.states import RoundStatus
@@ -56,7 +58,7 @@ def sheet(round_id):
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
                            totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
-                           **context)
+                           computed=ops.preview_computed(round_), **context)
 
 
 @bp.post("/review/rounds/<int:round_id>/declaration")
@@ -81,7 +83,7 @@ def declare(round_id):
 def _scores_from_form(round_, member):
     scores = []
     for entry in ops.entries_for(member):
-        for criterion in round_.criteria:
+        for criterion in ops.judged_criteria(round_):
             key = f"{entry.submission_id}-{criterion.id}"
             scores.append({"submission_id": entry.submission_id, "criterion_id": criterion.id,
                            "points": request.form.get(f"p-{key}", "").strip(),
@@ -131,7 +133,7 @@ def _sheet_retype(round_, member, typed, exc):
     entries = ops.entries_for(member)
     return render_template(
         "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
-        entries=entries, scores=ops.sheet_scores(member), totals={},
+        entries=entries, scores=ops.sheet_scores(member), totals={}, computed=ops.preview_computed(round_),
         typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad), 422
 
 
@@ -315,7 +317,7 @@ def results(round_id):
     round_, rows = _results_round(round_id)
     panel = {m.evaluator_id: m.evaluator.name for m in ops.members(round_)}
     return render_template("review/results.html", round=round_, challenge=round_.challenge, rows=rows or [],
-                           panel=panel)
+                           panel=panel, computed=ops.computed_explanations(round_))
 
 
 EXPORT_HEADERS = ["排名", "方案", "服务商", "得分", "是否晋级", "评分标准差", "评分偏离", "回避专家", "各专家总分"]
@@ -376,3 +378,86 @@ def sign_report(round_id):
     else:
         flash(errors_text(form), "danger")
     return redirect(url_for("review.report", round_id=round_id))
+
+
+# --- the evaluation template library (admin) -------------------------------------------------
+
+def _pad_plan(form):
+    from marketplace.challenges.forms import HTML_CRITERIA, HTML_ROUNDS
+
+    while len(form.rounds) < HTML_ROUNDS:
+        form.rounds.append_entry()
+    for entry in form.rounds:
+        while len(entry.form.criteria) < HTML_CRITERIA:
+            entry.form.criteria.append_entry()
+        entry.form.refresh_choices()
+    return form
+
+
+def _template_form_page(form, template=None, status=200):
+    return render_template("review/template_form.html", form=_pad_plan(form), template=template), status
+
+
+def _template_plan_action(form_cls):
+    from marketplace.challenges.forms import apply_plan_action
+
+    typed = form_cls()
+    data = {k: v for k, v in typed.data.items() if k != "csrf_token"}
+    message = apply_plan_action(data, request.form.get("plan_action"))
+    if message:
+        flash(f"{message}（尚未保存）", "info")
+    return form_cls(formdata=None, data=data)
+
+
+@bp.get("/admin/evaluation-templates")
+@login_required
+def template_list():
+    require_role("admin")
+    return render_template("review/templates.html", templates=templates.current_templates())
+
+
+@bp.route("/admin/evaluation-templates/new", methods=["GET", "POST"])
+@login_required
+def template_new():
+    require_role("admin")
+    if request.method == "POST" and request.form.get("plan_action"):
+        return _template_form_page(_template_plan_action(TemplateForm))
+    form = TemplateForm()
+    if form.validate_on_submit():
+        try:
+            template = templates.create_template(current_user, name=form.name.data, description=form.description.data or "",
+                                                 rounds=templates.plan_json(form.plan()))
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc)
+        else:
+            flash(f"评审方案模板“{template.name}”已创建", "success")
+            return redirect(url_for("review.template_list"))
+    return _template_form_page(form, status=422 if form.errors else 200)
+
+
+@bp.route("/admin/evaluation-templates/<int:family_id>/edit", methods=["GET", "POST"])
+@login_required
+def template_edit(family_id):
+    require_role("admin")
+    template = templates.get_current(family_id)
+    if request.method == "POST" and request.form.get("plan_action"):
+        return _template_form_page(_template_plan_action(TemplateForm), template)
+    if request.method == "GET":
+        form = TemplateForm(data={"name": template.name, "description": template.description,
+                                  "rounds": plan_form_data(template.rounds)})
+    else:
+        form = TemplateForm()
+    if form.validate_on_submit():
+        try:
+            new = templates.edit_template(current_user, template, name=form.name.data,
+                                          description=form.description.data or "", rounds=templates.plan_json(form.plan()))
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_field_errors(form, exc)
+        else:
+            flash(f"已保存为第 {new.version} 版；已创建的榜单仍使用各自复制时的版本", "success")
+            return redirect(url_for("review.template_list"))
+    return _template_form_page(form, template, status=422 if form.errors else 200)

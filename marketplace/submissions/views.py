@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.audit.documents import issue_document
@@ -46,19 +46,48 @@ def new(challenge_id):
         return redirect(url_for("submissions.detail", submission_id=existing.id))
     problems = ops.eligibility_problems(current_user, challenge)
     form = SubmissionForm()
+    metric_errors = {}
     if not problems and form.validate_on_submit():
         try:
             submission, _ = ops.submit_entry(current_user, challenge, **form.values())
+            _declare_metrics(submission)
             db.session.commit()
         except ValidationFailed as exc:
             db.session.rollback()
             apply_field_errors(form, exc)
+            metric_errors = _metric_errors(exc)
         else:
             flash(f"方案已提交。回执编号 {submission.entry_number}，第 1 版。", "success")
             return redirect(url_for("submissions.detail", submission_id=submission.id))
-    status = 422 if form.errors else 200
+    status = 422 if form.errors or metric_errors else 200
     return render_template("submissions/form.html", form=form, challenge=challenge, submission=None,
-                           problems=problems, blind_warning=_has_blind_round(challenge)), status
+                           problems=problems, blind_warning=_has_blind_round(challenge),
+                           **_metric_context(challenge, None, metric_errors)), status
+
+
+# Metric criteria (issue 13): the provider declares the values the plan scores (e.g. designed PUE).
+
+def _declare_metrics(submission):
+    from marketplace.review import operations as review_ops
+
+    criteria = review_ops.metric_criteria(submission.challenge)
+    if criteria:
+        review_ops.declare_metrics(current_user, submission,
+                                   {c.id: request.form.get(f"metric-{c.id}", "").strip() for c in criteria})
+
+
+def _metric_errors(exc):
+    return {int(k.split(".", 1)[1]): v for k, v in exc.fields.items()
+            if k.startswith("metrics.") and k.split(".", 1)[1].isdigit()}
+
+
+def _metric_context(challenge, submission, errors):
+    from marketplace.review import operations as review_ops
+
+    criteria = review_ops.metric_criteria(challenge)
+    declared = review_ops.declared_metrics(submission) if submission is not None else {}
+    typed = {c.id: request.form.get(f"metric-{c.id}", "") for c in criteria} if request.method == "POST" else declared
+    return {"metric_criteria": criteria, "metric_values": typed, "metric_errors": errors}
 
 
 def _has_blind_round(challenge):
@@ -98,22 +127,26 @@ def edit(submission_id):
         form.price_yuan.data = str(submission.price_yuan)
     delisted = ops.delisted_reason(submission.provider_id) if submission.state.value == "submitted" else None
     form_error = None
+    metric_errors = {}
     if delisted is None and form.validate_on_submit():
         try:
             _, version = ops.update_entry(current_user, submission, **form.values())
+            _declare_metrics(submission)
             db.session.commit()
         except ValidationFailed as exc:
             db.session.rollback()
+            metric_errors = _metric_errors(exc)
             if not apply_field_errors(form, exc):
                 form_error = exc.message  # e.g. 没有修改: about the form as a whole, said at its top
         else:
             flash(f"方案已更新为第 {version.version} 版，回执已生成。", "success")
             return redirect(url_for("submissions.detail", submission_id=submission.id))
     problems = [f"{delisted}，不能再修改方案；截止时本方案不计入有效方案"] if delisted else []
-    status = 422 if form.errors or form_error else (403 if delisted and form.is_submitted() else 200)
+    status = 422 if form.errors or form_error or metric_errors else (403 if delisted and form.is_submitted() else 200)
     return render_template("submissions/form.html", form=form, challenge=submission.challenge,
                            submission=submission, problems=problems, form_error=form_error,
-                           blind_warning=_has_blind_round(submission.challenge)), status
+                           blind_warning=_has_blind_round(submission.challenge),
+                           **_metric_context(submission.challenge, submission, metric_errors)), status
 
 
 @bp.post("/submissions/<int:submission_id>/withdraw")

@@ -85,3 +85,41 @@ document.addEventListener("click", function (event) {
     }
   });
 })();
+
+// The evaluation plan form (templates/challenges/_plan.html): each round's weight total and its
+// tie-break choices follow what is typed. Without JavaScript the server shows both on re-render.
+(function () {
+  var rounds = document.querySelectorAll("[data-plan-round]");
+  if (!rounds.length) return;
+  function refresh(round) {
+    var total = 0;
+    round.querySelectorAll("[data-weight]").forEach(function (input) {
+      var value = parseInt(input.value, 10);
+      if (!isNaN(value)) total += value;
+    });
+    var out = round.querySelector("[data-weight-total]");
+    if (out) {
+      out.textContent = total;
+      out.classList.toggle("text-danger", total !== 100 && total !== 0);
+      out.classList.toggle("text-success", total === 100);
+    }
+    var select = round.querySelector("[data-tie-break]");
+    if (!select) return;
+    var chosen = select.value;
+    var names = [];
+    round.querySelectorAll("[data-criterion-name]").forEach(function (input) {
+      var name = input.value.trim();
+      if (name && names.indexOf(name) < 0) names.push(name);
+    });
+    while (select.options.length > 1) select.remove(1);
+    names.forEach(function (name) {
+      var option = new Option(name, name);
+      option.selected = name === chosen;
+      select.add(option);
+    });
+  }
+  rounds.forEach(function (round) {
+    round.addEventListener("input", function () { refresh(round); });
+    refresh(round);
+  });
+})();
