@@ -16,7 +16,7 @@ from marketplace.audit.checkpoints import publish_checkpoint
 from marketplace.audit.labels import ACTION_LABELS, changes
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.operations import record
-from marketplace.auditlog.export import _safe
+from marketplace.core.exports import safe_cell as _safe
 from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db as _db
 from tests import factories
