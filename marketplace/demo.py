@@ -217,6 +217,14 @@ def race_plan(slots):
     ]
 
 
+# 统一里程碑 of the demo races (days after the race starts).
+RACE_MILESTONES = [
+    {"title": "试点环境部署与数据对接完成", "due_days": 20, "evidence": "部署报告、接口联调记录、现场照片"},
+    {"title": "试点上线运行满一个月", "due_days": 50, "evidence": "运行日志、量化指标实测值、用户抽样调查"},
+    {"title": "试点总结与推广方案", "due_days": 80, "evidence": "试点总结报告、第三方测评报告"},
+]
+
+
 def single_plan():
     return [_proposal_round(1)]
 
@@ -711,6 +719,9 @@ def _values(spec, deadline):
         "required_domains": spec["required"], "race_slots": spec["race_slots"],
         "min_submissions": spec["min_submissions"], "notice_days": spec.get("notice_days", 5),
         "contact": f"{spec['department']}联络员 {CONTACT_PHONE}", "rounds": spec["plan"],
+        # The horse race: the same pilot milestones for every racer, a tenth of the budget each.
+        "pilot_budget_yuan": Decimal(spec["budget"]) / 10 if spec["race_slots"] > 1 else None,
+        "race_milestones": spec.get("race_milestones", RACE_MILESTONES) if spec["race_slots"] > 1 else [],
     }
 
 

@@ -92,6 +92,9 @@ def _merge_body(challenge):
         "required_domains": challenge.required_domains, "race_slots": challenge.race_slots,
         "min_submissions": challenge.min_submissions, "notice_days": challenge.notice_days,
         "contact": challenge.contact,
+        "pilot_budget_yuan": str(challenge.pilot_budget_yuan) if challenge.pilot_budget_fen is not None else None,
+        "race_milestones": [{"title": m.title, "due_days": m.due_days, "evidence": m.evidence}
+                            for m in challenge.race_milestones],
         "rounds": [{k: v for k, v in round_json(r).items() if k in ("name", "aggregation", "blind", "advance_top",
                                                                      "advance_threshold", "min_panel", "criteria", "tie_break")}
                    for r in challenge.rounds],
