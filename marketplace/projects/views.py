@@ -244,7 +244,7 @@ def report(milestone_id):
         uploads = [form.file.data] if form.file.data and getattr(form.file.data, "filename", "") else []
         try:
             ops.submit_report(current_user, milestone, percent=form.percent.data, narrative=form.narrative.data,
-                              uploads=uploads)
+                              uploads=uploads, indicators=form.indicators.data or "")
             db.session.commit()
             flash("进度报告已提交，等待发榜单位确认", "success")
             return _to_detail(project, "milestones")
