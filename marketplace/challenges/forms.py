@@ -15,6 +15,7 @@ REQUIRED = "此项为必填项"
 # only sees that something was sent, and a blank amount or time then reached the operation).
 MAX_ROUNDS, MAX_CRITERIA = 5, 10
 HTML_ROUNDS, HTML_CRITERIA = 3, 6  # blank rows offered on the page; blank ones are ignored
+HTML_RACE_MILESTONES = 3
 MAX_RACE_MILESTONES = 12
 
 
@@ -73,9 +74,10 @@ class RaceMilestoneForm(SubForm):
     title = StringField("里程碑", validators=[Optional(), Length(max=200, message="里程碑名称不能超过 200 个字符")])
     due_days = IntegerField("赛马开始后第几天到期", validators=[Optional(), NumberRange(1, 730, "天数应为 1–730")])
     evidence = StringField("须提交的佐证材料", validators=[Optional(), Length(max=1000, message="不能超过 1000 个字符")])
+    remove = BooleanField("删除此行")
 
     def is_blank(self):
-        return not (self.title.data or self.due_days.data or self.evidence.data)
+        return bool(self.remove.data) or not (self.title.data or self.due_days.data or self.evidence.data)
 
 
 class ChallengeForm(BaseForm):
@@ -95,7 +97,8 @@ class ChallengeForm(BaseForm):
     contact = StringField("联系人及电话", validators=[Optional(), Length(max=200, message="不能超过 200 个字符")])
     rounds = FieldList(FormField(RoundForm), min_entries=1, max_entries=MAX_ROUNDS)
     # The horse race (赛马): only with more than one race slot.
-    pilot_budget_yuan = StringField("每个赛马团队的试点经费（元）", validators=[Optional(), Length(max=30), yuan_validator])
+    # No Optional(): it would stop the chain before the inline check that a race needs it.
+    pilot_budget_yuan = StringField("每个赛马团队的试点经费（元）", validators=[Length(max=30), yuan_validator])
     race_milestones = FieldList(FormField(RaceMilestoneForm), min_entries=1, max_entries=MAX_RACE_MILESTONES)
 
     def race_rows(self):
