@@ -26,6 +26,7 @@ from marketplace.core.timeutil import to_shanghai
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
+from marketplace.projects import queries as project_queries
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import queries as submission_queries
 from marketplace.submissions.forms import UploadForm
@@ -74,6 +75,8 @@ def detail(challenge_id):
         "answer_form": AnswerForm(),
         "upload_form": UploadForm(),
         "unsealed": challenge.state in AFTER_DEADLINE_STATES,
+        "race": project_queries.race(challenge, user),
+        "project_id": project_queries.challenge_project_id(challenge),
     }
     if context["can_manage"] or context["can_review"]:
         context["all_questions"] = queries.all_questions(challenge.id)

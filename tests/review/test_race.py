@@ -28,7 +28,7 @@ def _pilot(submission_id):
     return db.session.scalar(sa.select(Project).where(Project.submission_id == submission_id))
 
 
-def test_the_whole_race_from_pilots_to_the_main_project(world, as_user, api):
+def test_the_whole_race_from_pilots_to_the_main_project(world, as_user, api, client):
     w = world(n_providers=4, n_evaluators=3, race_slots=3, notice_days=0, budget="1000000.00",
               prices=["800000.00", "790000.00", "780000.00", "770000.00"], rounds=[
                   round_plan("方案评审", blind=True), round_plan("中期评审", advance_top=2), round_plan("终期评审")])
@@ -61,6 +61,9 @@ def test_the_whole_race_from_pilots_to_the_main_project(world, as_user, api):
         ("racing", 0, 2)] * 3
     assert {r["provider_org_id"] for r in public.json["racers"]} == {None}
     assert {r["submission_id"] for r in public.json["racers"]} == {None}
+    page = client.get(f"/challenges/{challenge_id}").get_data(as_text=True)
+    assert page.count('data-testid="racer-row"') == 3 and "赛马团队 A" in page and "试点中" in page
+    assert not any(org.name in page for org, _u, _a in w.providers)
     inside = as_user(w.department).get(f"/challenges/{challenge_id}/race").json
     assert [r["submission_id"] for r in inside["racers"]] == racers
     assert [r["project_id"] for r in inside["racers"]] == [p.id for p in pilots]
@@ -125,6 +128,8 @@ def test_the_whole_race_from_pilots_to_the_main_project(world, as_user, api):
     assert [(r["status"], r["provider_org_id"]) for r in race["racers"]] == [
         ("winner", w.providers[0][0].id), ("eliminated", w.providers[1][0].id), ("eliminated", w.providers[2][0].id)]
     assert as_user(w.admin).get(f"/projects/{winner.id}").json["kind"] == "main"
+    page = client.get(f"/challenges/{challenge_id}").get_data(as_text=True)
+    assert "胜出（挂帅）" in page and w.providers[0][0].name in page and "末位淘汰（中期评审）" in page
 
 
 def test_a_challenge_without_a_race_carries_its_project_id(world, as_user, api):
