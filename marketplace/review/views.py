@@ -14,6 +14,7 @@ from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
 from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
+from marketplace.projects import queries as project_queries
 from marketplace.review import bp, permissions, queries
 from marketplace.review import operations as ops
 from marketplace.review.forms import (
@@ -57,7 +58,16 @@ def sheet(round_id):
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
                            totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
-                           **context)
+                           evidence=pilot_evidence(round_, entries), **context)
+
+
+def pilot_evidence(round_, entries):
+    """Each racer's pilot evidence next to its entry in the rounds after the race started
+    (mid-term, final): milestones, confirmed reports and measured indicators, no provider names."""
+    if round_.position == 1 or round_.challenge.race_slots <= 1:
+        return {}
+    found = {e.submission_id: project_queries.pilot_evidence(e.submission_id) for e in entries}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 @bp.post("/review/rounds/<int:round_id>/declaration")
@@ -132,7 +142,7 @@ def _sheet_retype(round_, member, typed, exc):
     entries = ops.entries_for(member)
     return render_template(
         "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
-        entries=entries, scores=ops.sheet_scores(member), totals={},
+        entries=entries, scores=ops.sheet_scores(member), totals={}, evidence=pilot_evidence(round_, entries),
         typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad), 422
 
 

@@ -31,7 +31,7 @@ def _pilot(submission_id):
 def test_the_whole_race_from_pilots_to_the_main_project(world, as_user, api, client):
     w = world(n_providers=4, n_evaluators=3, race_slots=3, notice_days=0, budget="1000000.00",
               prices=["800000.00", "790000.00", "780000.00", "770000.00"], rounds=[
-                  round_plan("方案评审", blind=True), round_plan("中期评审", advance_top=2), round_plan("终期评审")])
+                  round_plan("方案评审", blind=True), round_plan("中期评审", advance_top=2, blind=True), round_plan("终期评审")])
     first, midterm, final = [r.id for r in w.rounds]
     subs = [s.id for s in w.submissions]
     challenge_id = w.challenge.id
@@ -91,6 +91,19 @@ def test_the_whole_race_from_pilots_to_the_main_project(world, as_user, api, cli
     for evaluator in w.evaluators:
         entries = _score(as_user, midterm, evaluator, _ranked(racers))
         assert {e["id"] for e in entries} == set(racers)
+    # Evaluators saw each racer's pilot evidence next to the entry, without a provider name.
+    evidence = {e["id"]: e["pilot"] for e in entries}
+    assert evidence[racers[0]]["milestones_done"] == 1 and evidence[racers[1]]["milestones_done"] == 0
+    confirmed = evidence[racers[0]]["milestones"][0]["reports"]
+    assert [(r["percent"], r["indicators"]) for r in confirmed] == [(100, "分诊准确率 91%")]
+    assert not any(org.name in str(entries) for org, _u, _a in w.providers)
+    from tests.conftest import login, make_client
+
+    web = make_client(client.application)
+    login(web, w.evaluators[0])
+    sheet = web.get(f"/review/rounds/{midterm}").get_data(as_text=True)
+    assert sheet.count('data-testid="pilot-evidence"') == 3 and "实测指标：分诊准确率 91%" in sheet
+    assert not any(org.name in sheet for org, _u, _a in w.providers)
     _close_and_publish(as_user, w, midterm)
     db.session.expire_all()
     ended = _pilot(racers[2])
