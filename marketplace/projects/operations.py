@@ -551,12 +551,18 @@ def warn_due_milestones(today=None):
 
 # --- payments -------------------------------------------------------------------------------
 
+def payments_open(project):
+    """Payments are made once the project is approved (立项); a racer's pilot is paid from its
+    pilot budget during the race, before any gate."""
+    piloting = project.kind == ProjectKind.pilot and project.stage == S.application
+    return project.stage in PAYMENT_STAGES or piloting
+
+
 def record_payment(actor, project, *, amount_yuan, note=""):
     """A payment against the approved budget. The sum of payments never exceeds the approved
     amount: a single conditional UPDATE adds the amount only while it still fits (the row lock
     serialises two requests at the same moment), and a CHECK constraint backs it up."""
-    piloting = project.kind == ProjectKind.pilot and project.stage == S.application
-    if project.stage not in PAYMENT_STAGES and not piloting:
+    if not payments_open(project):
         raise Conflict(f"项目处于“{project.stage.label}”阶段，立项之后才能登记付款")
     amount_fen = yuan_to_fen(amount_yuan)
     if amount_fen <= 0:

@@ -98,6 +98,7 @@ def _detail(project, status=200, **forms):
         "approvals": ops.gate_approvals(project),
         "milestones": project.milestones, "owners": owners,
         "payments": ops.payments(project) if permissions.can_see_payments(user, project) else None,
+        "payments_open": ops.payments_open(project),
         "acceptances": acceptances, "open_acceptance": next((a for a in acceptances if a.status.value == "open"), None),
         "case": case_for_project(project),
         "can_manage": permissions.can_manage_project(user, project),
