@@ -19,6 +19,7 @@ from marketplace.core.db import utcnow
 from marketplace.core.timeutil import SHANGHAI, clock_at, today_shanghai
 from marketplace.extensions import db
 from marketplace.notices import operations as notice_ops
+from marketplace.projects import operations as project_ops
 from marketplace.providers import operations as provider_ops
 from marketplace.providers import queries as provider_queries
 from marketplace.providers.models import Solution
@@ -221,6 +222,14 @@ def race_plan(slots):
              ("可复制推广价值", 20, 100, "能否作为最佳实践在其他街道、委办局复制"),
              ("运维与持续运营成本", 15, 100, "三年运维成本与运营机制"))},
     ]
+
+
+# 统一里程碑 of the demo races (days after the race starts).
+RACE_MILESTONES = [
+    {"title": "试点环境部署与数据对接完成", "due_days": 20, "evidence": "部署报告、接口联调记录、现场照片"},
+    {"title": "试点上线运行满一个月", "due_days": 70, "evidence": "运行日志、量化指标实测值、用户抽样调查"},
+    {"title": "试点总结与推广方案", "due_days": 100, "evidence": "试点总结报告、第三方测评报告"},
+]
 
 
 def single_plan():
@@ -717,6 +726,9 @@ def _values(spec, deadline):
         "required_domains": spec["required"], "race_slots": spec["race_slots"],
         "min_submissions": spec["min_submissions"], "notice_days": spec.get("notice_days", 5),
         "contact": f"{spec['department']}联络员 {CONTACT_PHONE}", "rounds": spec["plan"],
+        # The horse race: the same pilot milestones for every racer, a tenth of the budget each.
+        "pilot_budget_yuan": Decimal(spec["budget"]) / 10 if spec["race_slots"] > 1 else None,
+        "race_milestones": spec.get("race_milestones", RACE_MILESTONES) if spec["race_slots"] > 1 else [],
     }
 
 
@@ -901,6 +913,44 @@ def _seed_racing(admin, challenge, review, story, when):
     midterm = challenge.rounds[1]
     yield story.at(when["closes"] + 5, 10)
     review_ops.draw_panel(admin, midterm, size=midterm.min_panel, seed=review["midterm_seed"])
+    yield from _pilot_progress(challenge, story, when["closes"])
+
+
+# Mid-race progress on the pilots (days after the race started): the leader finished the first
+# milestone on time and is half-way through the second; the other finished the first late and
+# waits for the department to confirm its second report. One report was returned first.
+PILOT_REPORTS = [
+    # (racer index, milestone index, day, percent, narrative, indicators, decision)
+    (0, 0, 12, 60, "两个试点小区 48 部电梯完成传感器安装，消防设施数据接入进行中。", "电梯在线率 96%", "confirm"),
+    (1, 0, 16, 100, "试点小区设备安装完成。", "", "return"),
+    (0, 0, 18, 100, "试点小区电梯与消防设施全部接入平台，部署报告与联调记录已上传。",
+     "电梯在线率 99.2%；消防设施接入率 100%", "confirm"),
+    (1, 0, 23, 100, "补充了联调记录和现场照片：三个试点小区设备安装与平台接入完成。",
+     "电梯在线率 97.5%；消防设施接入率 92%", "confirm"),
+    (0, 1, 45, 60, "试点运行 27 天，困人故障平均响应 9 分钟，较试点前缩短 58%。",
+     "困人平均响应 9 分钟；误报率 3.1%", "confirm"),
+    (1, 1, 52, 40, "试点运行 20 天，正在优化误报规则。", "困人平均响应 14 分钟；误报率 7.8%", None),
+]
+
+
+def _pilot_progress(challenge, story, started):
+    pilots = project_ops.challenge_projects(challenge.id)
+    department = db.session.get(User, challenge.created_by_id)
+    for racer, milestone_index, day, percent, narrative, indicators, decision in PILOT_REPORTS:
+        pilot = pilots[racer]
+        milestone = pilot.milestones[milestone_index]
+        yield story.at(started + day, 16)
+        report = project_ops.submit_report(milestone.owner, milestone, percent=percent, narrative=narrative,
+                                           indicators=indicators)
+        if decision == "confirm":
+            yield story.at(started + day + 1, 10)
+            project_ops.confirm_report(department, report)
+            if percent == 100:
+                project_ops.record_payment(department, pilot, amount_yuan=pilot.approved_yuan * Decimal("0.3"),
+                                           note=f"试点经费第一笔（{milestone.title}）")
+        elif decision == "return":
+            yield story.at(started + day + 1, 10)
+            project_ops.return_report(department, report, reason="请补充联调记录与现场照片等佐证材料")
 
 
 def _seed_notice(admin, challenge, review, story, when):

@@ -10,10 +10,13 @@ lives them:
 4. a round published     → (closing a round only computes results for review; the panel signs
                            the report and the admin publishes: review/operations.py)
                            → after the proposal round of a multi-slot challenge the race starts
-                           (`racing`); after the last round the challenge goes to `notice` and
-                           the notice (公示) opens
+                           (`racing`): each racer gets a pilot project (试点) with the unified
+                           milestones; a mid-term round's eliminated racers' pilots end (末位淘汰);
+                           after the last round the challenge goes to `notice` and the notice
+                           (公示) opens
 5. objection upheld      → the challenge goes back to `evaluating`, the last round reopens
 6. award confirmed       → `awarded`, and the winner's project enters the key-project library
+                           (after a race: the winner's pilot becomes it; the other pilots close)
 
 Receivers run synchronously inside the acting request's transaction: a move that fails undoes
 the act that triggered it. Notification subscribers (each area's `notifications.py`) are wired
@@ -26,6 +29,7 @@ from marketplace.challenges import events as challenge_events
 from marketplace.challenges import notifications as challenge_notes
 from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.states import ChallengeState
+from marketplace.core.timeutil import today_shanghai
 from marketplace.notices import events as notice_events
 from marketplace.notices import notifications as notice_notes
 from marketplace.notices import operations as notice_ops
@@ -73,6 +77,15 @@ def on_round_published(round_, *, actor, ranked, advanced, eliminated, **_):
     elif challenge.race_slots > 1 and challenge.state == S.evaluating:
         challenge_ops.start_race(actor, challenge)
         race_started = True
+        started_on = today_shanghai()
+        for submission in advanced:
+            project_ops.start_pilot(actor, challenge, submission, started_on=started_on)
+    elif challenge.state == S.racing:
+        # A mid-term round: 末位淘汰, the eliminated racers' pilots end now.
+        reason = f"末位淘汰（{round_.name}）"
+        for project in project_ops.challenge_projects(challenge.id):
+            if project.submission_id in {s.id for s in eliminated}:
+                project_ops.end_pilot(actor, project, reason=reason)
     review_notes.round_published(round_, advanced=advanced, eliminated=eliminated, race_started=race_started)
 
 
@@ -88,6 +101,9 @@ def on_objection_upheld(objection, *, actor, **_):
 def on_award_confirmed(challenge, *, actor, winner, **_):
     challenge_ops.award(actor, challenge)
     project = project_ops.create_project_from_award(actor, challenge, winner)
+    for pilot in project_ops.challenge_projects(challenge.id):
+        if pilot.id != project.id and pilot.kind.value == "pilot":
+            project_ops.end_pilot(actor, pilot, reason="赛马未胜出，试点结束")
     record(actor, "challenge.award_result", challenge, after={"winner_submission_id": winner.id,
                                                                "project_id": project.id})
     notice_notes.awarded(challenge, winner=winner, project=project)

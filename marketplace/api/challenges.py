@@ -7,6 +7,7 @@ from marketplace.accounts.models import Role
 from marketplace.api import api_user, endpoint, json_body, paged
 from marketplace.api.serializers import (
     challenge_json,
+    money,
     question_json,
     receipt_json,
     round_json,
@@ -31,6 +32,7 @@ from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
+from marketplace.projects import queries as project_queries
 from marketplace.review import operations as review_ops
 from marketplace.review import templates
 from marketplace.submissions import operations as submission_ops
@@ -55,7 +57,9 @@ def _detail(challenge):
     user = api_user()
     count = submission_queries.live_count(challenge) if permissions.can_see_submission_count(user, challenge) else None
     attachments = [file_ops.file_json(f) for f in file_ops.live_files("challenge", challenge.id)]
-    return challenge_json(challenge, submission_count=count, attachments=attachments)
+    data = challenge_json(challenge, submission_count=count, attachments=attachments)
+    data["project_id"] = project_queries.challenge_project_id(challenge)
+    return data
 
 
 @endpoint("/challenges", ["POST"], roles=["department"], form=ChallengeForm, tag="榜单",
@@ -111,6 +115,9 @@ def _merge_body(challenge):
         "required_domains": challenge.required_domains, "race_slots": challenge.race_slots,
         "min_submissions": challenge.min_submissions, "notice_days": challenge.notice_days,
         "contact": challenge.contact,
+        "pilot_budget_yuan": str(challenge.pilot_budget_yuan) if challenge.pilot_budget_fen is not None else None,
+        "race_milestones": [{"title": m.title, "due_days": m.due_days, "evidence": m.evidence}
+                            for m in challenge.race_milestones],
         "rounds": [{k: v for k, v in round_json(r).items() if k in ("name", "aggregation", "blind", "advance_top",
                                                                      "advance_threshold", "min_panel", "criteria", "tie_break",
                                                                      "normalise")}
@@ -185,6 +192,23 @@ def extend(challenge_id):
     require(permissions.can_manage_challenge(api_user(), challenge))
     form = validate_json(ExtendForm, json_body())
     return _detail(ops.extend_deadline(api_user(), challenge, deadline=form.deadline.parsed))
+
+
+@endpoint("/challenges/<int:challenge_id>/race", auth=False, tag="评审",
+          summary="赛马进展（赛马开始后公开）：racers 的试点项目、里程碑完成数与状态 racing|eliminated|winner；"
+                  "含盲评轮次的赛马在公示前不对外公开服务商身份（submission_id、provider_org_id 为 null）")
+def race(challenge_id):
+    challenge = _challenge(challenge_id)
+    view = project_queries.race(challenge, api_user())
+    if view is None:
+        raise NotFound()
+    return {
+        "status": view["status"], "names_public": view["names_public"],
+        "pilot_budget_yuan": money(view["pilot_budget_fen"]) if view["pilot_budget_fen"] is not None else None,
+        "milestones": view["milestones"],
+        "racers": [{**{k: v for k, v in r.items() if k != "ended_at"}, "ended_at": isoformat(r["ended_at"])}
+                   for r in view["racers"]],
+    }
 
 
 @endpoint("/challenges/<int:challenge_id>/rounds", auth=False, tag="评审", summary="评审轮次与评分项")

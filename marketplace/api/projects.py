@@ -41,13 +41,14 @@ def milestone_json(m, today=None):
     today = today or today_shanghai()
     return {"id": m.id, "project_id": m.project_id, "title": m.title, "due_date": isoformat(m.due_date),
             "owner_id": m.owner_id, "owner_name": m.owner.name, "status": m.status.value, "percent": m.percent,
+            "evidence": m.evidence,
             "overdue": m.is_overdue(today), "completed_at": isoformat(m.completed_at),
             "reports": [report_json(r) for r in m.reports]}
 
 
 def report_json(r):
     return {"id": r.id, "milestone_id": r.milestone_id, "project_id": r.project_id, "percent": r.percent,
-            "narrative": r.narrative, "status": r.status.value, "reason": r.reason,
+            "narrative": r.narrative, "indicators": r.indicators, "status": r.status.value, "reason": r.reason,
             "files": [file_ops.file_json(f) for f in ops.report_files(r)],
             "created_at": isoformat(r.created_at), "decided_at": isoformat(r.decided_at)}
 
@@ -73,6 +74,7 @@ def project_json(project, *, detail=True, user=None):
     today = today_shanghai()
     data = {
         "id": project.id, "title": project.title, "domain": project.domain, "stage": project.stage.value,
+        "kind": project.kind.value, "kind_label": project.kind.label,
         "stage_label": project.stage.label, "department_id": project.department_id,
         "department_name": project.department.name, "provider_id": project.provider_id,
         "provider_name": project.provider.name if project.provider else None,
@@ -199,13 +201,14 @@ def _milestone(milestone_id):
 
 
 @endpoint("/milestones/<int:milestone_id>/reports", ["POST"], roles=["provider"], form=ReportForm, tag="项目",
-          summary="报告进度（承建服务商）：percent 0–100、narrative", success=201)
+          summary="报告进度（承建服务商）：percent 0–100、narrative、indicators（实测指标，可选）", success=201)
 def submit_report(milestone_id):
     milestone = _milestone(milestone_id)
     require(permissions.can_report_progress(api_user(), milestone.project))
     form = validate_json(ReportForm, json_body())
     return report_json(ops.submit_report(api_user(), milestone, percent=form.percent.data,
-                                         narrative=form.narrative.data)), 201
+                                         narrative=form.narrative.data,
+                                         indicators=form.indicators.data or "")), 201
 
 
 def _report(report_id):

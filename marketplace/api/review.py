@@ -1,7 +1,7 @@
 """API: evaluation rounds, sheets, results; the public notice, objections and the award."""
 
 from marketplace.api import api_user, endpoint, json_body
-from marketplace.api.serializers import round_json, submission_json
+from marketplace.api.serializers import money, round_json, submission_json
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin, is_owner_department
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
@@ -11,6 +11,7 @@ from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.notices import operations as notice_ops
 from marketplace.notices.models import Objection
+from marketplace.projects import queries as project_queries
 from marketplace.review import operations as ops
 from marketplace.review import queries
 from marketplace.review.forms import ObjectionForm, ReplaceMemberForm, ReportSignForm, ResolveForm, SheetReturnForm
@@ -93,12 +94,32 @@ def declaration(round_id):
             "conflict_provider_ids": sorted(member.conflict_provider_ids)}
 
 
-def _entry_json(entry, blind):
+def _entry_json(entry, blind, round_=None):
     data = submission_json(entry.submission, hide_provider=blind)
     data["label"] = entry.label
     files = [file_ops.file_json(f) for f in file_ops.live_files("submission", entry.submission_id)]
     data["files"] = [{**f, "name": f"附件-{f['id']}.{f['kind']}"} for f in files] if blind else files
+    data["pilot"] = _pilot_json(entry, round_) if round_ is not None else None
     return data
+
+
+def _pilot_json(entry, round_):
+    """The racer's pilot evidence (rounds after the race started); nothing names the provider."""
+    if round_.position == 1 or round_.challenge.race_slots <= 1:
+        return None
+    evidence = project_queries.pilot_evidence(entry.submission_id)
+    if evidence is None:
+        return None
+    return {
+        "status": evidence["status"], "milestones_done": evidence["milestones_done"],
+        "milestones_total": evidence["milestones_total"], "paid_yuan": money(evidence["paid_fen"]),
+        "approved_yuan": money(evidence["approved_fen"]),
+        "milestones": [{"title": m["title"], "due_date": isoformat(m["due_date"]), "evidence": m["evidence"],
+                        "status": m["status"].value, "percent": m["percent"],
+                        "completed_at": isoformat(m["completed_at"]),
+                        "reports": [{**r, "confirmed_at": isoformat(r["confirmed_at"])} for r in m["reports"]]}
+                       for m in evidence["milestones"]],
+    }
 
 
 @endpoint("/rounds/<int:round_id>/entries", roles=["evaluator"], tag="评审",
@@ -109,7 +130,7 @@ def entries(round_id):
     if round_.status != RoundStatus.open:
         raise Conflict(f"本轮状态为“{round_.status.label}”")
     ops.require_declared(member)
-    items = [_entry_json(e, round_.blind) for e in ops.entries_for(member)]
+    items = [_entry_json(e, round_.blind, round_) for e in ops.entries_for(member)]
     return {"items": items, "total": len(items), "page": 1, "blind": round_.blind}
 
 

@@ -108,6 +108,9 @@ def challenge_json(challenge, *, submission_count=None, detail=True, attachments
             "outcomes": challenge.outcomes, "contact": challenge.contact,
             "reason": challenge.status_reason or None, "created_at": isoformat(challenge.created_at),
             "rounds": [round_json(r) for r in challenge.rounds],
+            "pilot_budget_yuan": money(challenge.pilot_budget_fen) if challenge.pilot_budget_fen is not None else None,
+            "race_milestones": [{"title": m.title, "due_days": m.due_days, "evidence": m.evidence}
+                                for m in challenge.race_milestones],
         })
         if attachments is not None:
             data["attachments"] = attachments

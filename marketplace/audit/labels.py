@@ -82,6 +82,8 @@ ACTION_LABELS = {
     "objection.attach": "补充异议材料",
     # projects and cases
     "project.create": "立项",
+    "project.start_pilot": "建立赛马试点项目",
+    "project.promote": "试点转为正式项目",
     "project.advance": "项目进入下一阶段",
     "project.terminate": "终止项目",
     "project.assign_provider": "确定实施服务商",

@@ -26,6 +26,8 @@ REQUIRED = "此项为必填项"
 # only sees that something was sent, and a blank amount or time then reached the operation).
 MAX_ROUNDS, MAX_CRITERIA = 5, 10
 HTML_ROUNDS, HTML_CRITERIA = 3, 6  # blank rows offered on the page; blank ones are ignored
+HTML_RACE_MILESTONES = 3
+MAX_RACE_MILESTONES = 12
 
 
 def yuan_validator(form, field):
@@ -133,6 +135,17 @@ class RoundForm(SubForm):
         self.tie_break.choices = [("", "（默认：权重最高的一项）"), *((n, n) for n in names)]
 
 
+class RaceMilestoneForm(SubForm):
+    """One unified pilot milestone (统一里程碑) of a horse race."""
+    title = StringField("里程碑", validators=[Optional(), Length(max=200, message="里程碑名称不能超过 200 个字符")])
+    due_days = IntegerField("赛马开始后第几天到期", validators=[Optional(), NumberRange(1, 730, "天数应为 1–730")])
+    evidence = StringField("须提交的佐证材料", validators=[Optional(), Length(max=1000, message="不能超过 1000 个字符")])
+    remove = BooleanField("删除此行")
+
+    def is_blank(self):
+        return bool(self.remove.data) or not (self.title.data or self.due_days.data or self.evidence.data)
+
+
 class PlanForm(BaseForm):
     """The evaluation plan part of a form (a challenge's, or an evaluation template's)."""
 
@@ -232,6 +245,40 @@ class ChallengeForm(PlanForm):
                                    validators=[InputRequired(REQUIRED), NumberRange(1, 100, "最少有效方案数应为 1–100")])
     notice_days = IntegerField("公示期（工作日）", default=5, validators=[InputRequired(REQUIRED), NumberRange(0, 30, "公示期应为 0–30 个工作日")])
     contact = StringField("联系人及电话", validators=[Optional(), Length(max=200, message="不能超过 200 个字符")])
+    # The horse race (赛马): only with more than one race slot.
+    # No Optional(): it would stop the chain before the inline check that a race needs it.
+    pilot_budget_yuan = StringField("每个赛马团队的试点经费（元）", validators=[Length(max=30), yuan_validator])
+    race_milestones = FieldList(FormField(RaceMilestoneForm), min_entries=1, max_entries=MAX_RACE_MILESTONES)
+
+    def race_rows(self):
+        return [m.form for m in self.race_milestones if not m.form.is_blank()]
+
+    def validate_race_milestones(self, field):
+        if (self.race_slots.data or 1) <= 1:
+            return
+        rows = self.race_rows()
+        if not rows:
+            raise ValidationError("赛马名额大于 1 时须设置统一试点里程碑（至少一个）")
+        ok = True
+        for form in rows:
+            if not form.title.data:
+                form.title.errors.append("请填写里程碑名称")
+                ok = False
+            if form.due_days.data is None and not form.due_days.errors:
+                form.due_days.errors.append("请填写到期天数")
+                ok = False
+        if not ok:
+            raise ValidationError("统一试点里程碑有误，请检查标出的字段")
+
+    def validate_pilot_budget_yuan(self, field):
+        if (self.race_slots.data or 1) <= 1 or field.errors:
+            return
+        if field.data in (None, ""):
+            raise ValidationError("赛马名额大于 1 时须填写每个团队的试点经费")
+        budget = getattr(self.budget_yuan, "parsed", None)
+        parsed = getattr(field, "parsed", None)
+        if budget is not None and parsed is not None and parsed * self.race_slots.data > budget:
+            raise ValidationError(f"试点经费 × 赛马名额（{self.race_slots.data}）不能超过预算")
 
     def values(self):
         return {
@@ -241,6 +288,9 @@ class ChallengeForm(PlanForm):
             "required_domains": self.required_domains.data or [], "race_slots": self.race_slots.data,
             "min_submissions": self.min_submissions.data, "notice_days": self.notice_days.data,
             "contact": self.contact.data or "", "rounds": self.plan(),
+            "pilot_budget_yuan": getattr(self.pilot_budget_yuan, "parsed", None) if self.race_slots.data > 1 else None,
+            "race_milestones": [{"title": f.title.data, "due_days": f.due_days.data, "evidence": f.evidence.data or ""}
+                                for f in self.race_rows()] if self.race_slots.data > 1 else [],
         }
 
 

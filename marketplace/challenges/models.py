@@ -20,6 +20,8 @@ class Challenge(IdMixin, TimestampMixin, db.Model):
         sa.CheckConstraint("race_slots >= 1", name="race_slots_positive"),
         sa.CheckConstraint("min_submissions >= 1", name="min_submissions_positive"),
         sa.CheckConstraint("notice_days BETWEEN 0 AND 30", name="notice_days_range"),
+        sa.CheckConstraint("pilot_budget_fen IS NULL OR pilot_budget_fen * race_slots <= budget_fen",
+                           name="pilot_budget_within_budget"),
         # The public list's sort orders and filters; keyset paging walks these (bench/README.md).
         # With one status the (state, …) indexes serve; the default list spans several states and
         # walks the plain (sort key, id) ones, filtering state as it goes.
@@ -47,6 +49,8 @@ class Challenge(IdMixin, TimestampMixin, db.Model):
     budget_fen: Mapped[int] = mapped_column(sa.BigInteger)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     race_slots: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # 试点经费: each racer's pilot budget (racers × pilot budget ≤ budget); only with a race.
+    pilot_budget_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     min_submissions: Mapped[int] = mapped_column(sa.Integer, default=1)
     notice_days: Mapped[int] = mapped_column(sa.Integer, default=5)
     state: Mapped[ChallengeState] = mapped_column(
@@ -72,6 +76,13 @@ class Challenge(IdMixin, TimestampMixin, db.Model):
         back_populates="challenge", cascade="all, delete-orphan", order_by="EvaluationRound.position",
     )
 
+    race_milestones: Mapped[list["RaceMilestone"]] = relationship(
+        cascade="all, delete-orphan", order_by="RaceMilestone.position")
+
+    @property
+    def pilot_budget_yuan(self):
+        return fen_to_yuan(self.pilot_budget_fen) if self.pilot_budget_fen is not None else None
+
     @property
     def required_domains(self) -> list[str]:
         return [row.domain for row in self.domain_rows]
@@ -82,6 +93,23 @@ class Challenge(IdMixin, TimestampMixin, db.Model):
 
     def deadline_passed(self, now=None) -> bool:
         return (now or utcnow()) >= self.deadline
+
+
+class RaceMilestone(IdMixin, db.Model):
+    """A unified pilot milestone (统一里程碑) of a horse race: the same for every racer, due
+    `due_days` after the race starts."""
+
+    __tablename__ = "race_milestones"
+    __table_args__ = (
+        sa.UniqueConstraint("challenge_id", "position"),
+        sa.CheckConstraint("due_days BETWEEN 1 AND 730", name="due_days_range"),
+    )
+
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    due_days: Mapped[int] = mapped_column(sa.Integer)
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class ChallengeDomain(db.Model):

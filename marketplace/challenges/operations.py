@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.audit.operations import record
 from marketplace.challenges import events
-from marketplace.challenges.models import Challenge, ChallengeDomain, ChallengeFollow, Question
+from marketplace.challenges.models import Challenge, ChallengeDomain, ChallengeFollow, Question, RaceMilestone
 from marketplace.challenges.states import CHALLENGE_MACHINE, ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.domains import DOMAINS
@@ -51,10 +51,39 @@ def _apply_values(challenge, values):
                 "min_submissions", "notice_days", "contact", "deadline"):
         setattr(challenge, key, values[key])
     challenge.budget_fen = yuan_to_fen(values["budget_yuan"])
+    _apply_race(challenge, values)
     challenge.domain_rows = [ChallengeDomain(domain=d) for d in sorted(set(values["required_domains"]))]
     db.session.flush()
     # The evaluation plan (rounds, criteria) is review's; the workflow has it written there.
     events.plan_written.send(challenge, plan=values["rounds"])
+
+
+def _apply_race(challenge, values):
+    """The horse race: unified pilot milestones and each racer's pilot budget, required with more
+    than one race slot (racers × pilot budget ≤ budget); dropped without a race."""
+    if challenge.race_slots <= 1:
+        challenge.pilot_budget_fen = None
+        challenge.race_milestones.clear()
+        return
+    rows = values.get("race_milestones") or []
+    if not rows:
+        raise ValidationFailed(fields={"race_milestones": "赛马名额大于 1 时须设置统一试点里程碑（至少一个）"})
+    for index, row in enumerate(rows):
+        if not row.get("title") or not isinstance(row.get("due_days"), int) or not 1 <= row["due_days"] <= 730:
+            raise ValidationFailed(fields={f"race_milestones-{index}": "里程碑须有名称和 1–730 的到期天数"})
+    pilot = values.get("pilot_budget_yuan")
+    if pilot is None:
+        raise ValidationFailed(fields={"pilot_budget_yuan": "赛马名额大于 1 时须填写每个团队的试点经费"})
+    pilot_fen = yuan_to_fen(pilot)
+    if pilot_fen * challenge.race_slots > challenge.budget_fen:
+        raise ValidationFailed(fields={"pilot_budget_yuan": f"试点经费 × 赛马名额（{challenge.race_slots}）不能超过预算"})
+    challenge.pilot_budget_fen = pilot_fen
+    # Old rows go first: the new ones reuse their positions (unique per challenge).
+    challenge.race_milestones.clear()
+    db.session.flush()
+    challenge.race_milestones.extend(
+        RaceMilestone(position=i + 1, title=row["title"], due_days=row["due_days"], evidence=row.get("evidence") or "")
+        for i, row in enumerate(rows))
 
 
 def _plan_summary(challenge):
@@ -66,7 +95,9 @@ def _content_snapshot(challenge):
     return {"title": challenge.title, "domain": challenge.domain, "budget_fen": challenge.budget_fen,
             "deadline": challenge.deadline, "required_domains": challenge.required_domains,
             "race_slots": challenge.race_slots, "min_submissions": challenge.min_submissions,
-            "notice_days": challenge.notice_days, "rounds": _plan_summary(challenge)}
+            "notice_days": challenge.notice_days, "rounds": _plan_summary(challenge),
+            "pilot_budget_fen": challenge.pilot_budget_fen,
+            "race_milestones": [[m.title, m.due_days, m.evidence] for m in challenge.race_milestones]}
 
 
 def create_challenge(actor, values):

@@ -9,7 +9,9 @@ from marketplace.challenges import bp, permissions, queries
 from marketplace.challenges import operations as ops
 from marketplace.challenges.forms import (
     HTML_CRITERIA,
+    HTML_RACE_MILESTONES,
     HTML_ROUNDS,
+    MAX_RACE_MILESTONES,
     AnswerForm,
     ChallengeForm,
     ChallengeReasonForm,
@@ -29,6 +31,7 @@ from marketplace.core.timeutil import to_shanghai
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
+from marketplace.projects import queries as project_queries
 from marketplace.review import templates
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import queries as submission_queries
@@ -83,6 +86,8 @@ def detail(challenge_id):
         "answer_form": AnswerForm(),
         "upload_form": UploadForm(),
         "unsealed": challenge.state in AFTER_DEADLINE_STATES,
+        "race": project_queries.race(challenge, user),
+        "project_id": project_queries.challenge_project_id(challenge),
     }
     if context["can_manage"] or context["can_review"]:
         context["all_questions"] = queries.all_questions(challenge.id)
@@ -96,9 +101,14 @@ def detail(challenge_id):
 
 # --- department -----------------------------------------------------------------------------
 
-def _pad(form):
+def _pad(form, extra_race_rows=0):
     while len(form.rounds) < HTML_ROUNDS:
         form.rounds.append_entry()
+    # Rows of the race milestones: blank ones are ignored, so "add a row" (a submit button, no
+    # script needed) just offers one more blank row, and "remove" is a tick that blanks its row.
+    wanted = max(HTML_RACE_MILESTONES, len(form.race_milestones) + extra_race_rows)
+    while len(form.race_milestones) < min(wanted, MAX_RACE_MILESTONES):
+        form.race_milestones.append_entry()
     for entry in form.rounds:
         while len(entry.form.criteria) < HTML_CRITERIA:
             entry.form.criteria.append_entry()
@@ -114,6 +124,9 @@ def _form_data(challenge):
         "required_domains": challenge.required_domains, "race_slots": challenge.race_slots,
         "min_submissions": challenge.min_submissions, "notice_days": challenge.notice_days,
         "contact": challenge.contact,
+        "pilot_budget_yuan": str(challenge.pilot_budget_yuan) if challenge.pilot_budget_fen is not None else "",
+        "race_milestones": [{"title": m.title, "due_days": m.due_days, "evidence": m.evidence}
+                            for m in challenge.race_milestones],
         "rounds": [{"name": r.name, "aggregation": r.aggregation.value, "advance_top": r.advance_top,
                     "advance_threshold": str(r.advance_threshold) if r.advance_threshold is not None else "",
                     "blind": r.blind, "min_panel": r.min_panel,
@@ -192,6 +205,9 @@ def new():
     if request.method == "POST" and request.form.get("plan_action"):
         form = _after_plan_action(ChallengeForm)
         return render_template("challenges/form.html", form=_pad(form), challenge=None, **_plan_choices())
+    if request.form.get("add_race_row"):
+        return render_template("challenges/form.html", form=_pad(ChallengeForm(), 1), challenge=None,
+                               **_plan_choices())
     if request.method == "GET":
         data, started_from = _plan_start()
         form = ChallengeForm(data=data) if data else ChallengeForm()
@@ -218,6 +234,8 @@ def edit(challenge_id):
         form = _after_plan_action(ChallengeForm)
         return render_template("challenges/form.html", form=_pad(form), challenge=challenge)
     form = ChallengeForm() if request.method == "POST" else ChallengeForm(data=_form_data(challenge))
+    if request.form.get("add_race_row"):
+        return render_template("challenges/form.html", form=_pad(form, 1), challenge=challenge)
     if form.validate_on_submit() and _save(form, challenge) is not None:
         flash("榜单已保存", "success")
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))

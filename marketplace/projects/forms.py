@@ -115,6 +115,8 @@ class ReportForm(BaseForm):
     percent = IntegerField("完成进度（%）", validators=[InputRequired("请填写完成进度"),
                                                     NumberRange(0, 100, "进度应为 0–100 的整数")])
     narrative = TextAreaField("进度说明", validators=[InputRequired("请填写进度说明"), Length(max=10000, message="不能超过 10000 个字符")])
+    indicators = TextAreaField("实测指标（对照榜单量化指标，可选）",
+                               validators=[Optional(), Length(max=5000, message="不能超过 5000 个字符")])
     file = FileField("附件（可选）", validators=[Optional()])
 
 

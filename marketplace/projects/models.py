@@ -11,6 +11,7 @@ from marketplace.projects.states import (
     AcceptanceStatus,
     Conclusion,
     MilestoneStatus,
+    ProjectKind,
     ProjectStage,
     ReportStatus,
 )
@@ -41,6 +42,8 @@ class Project(IdMixin, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     stage: Mapped[ProjectStage] = mapped_column(enum_type(ProjectStage, "project_stage"),
                                                 default=ProjectStage.application)
+    kind: Mapped[ProjectKind] = mapped_column(enum_type(ProjectKind, "project_kind"), default=ProjectKind.main,
+                                              server_default=ProjectKind.main.value)
     approved_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     paid_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -111,6 +114,8 @@ class Milestone(IdMixin, TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     due_date: Mapped[date] = mapped_column(sa.Date)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # What evidence is due (race milestones: the same for every racer, set by the challenge).
+    evidence: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[MilestoneStatus] = mapped_column(enum_type(MilestoneStatus, "milestone_status"),
                                                     default=MilestoneStatus.open)
     percent: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")  # last confirmed
@@ -144,6 +149,8 @@ class ProgressReport(IdMixin, TimestampMixin, db.Model):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     percent: Mapped[int] = mapped_column(sa.Integer)
     narrative: Mapped[str] = mapped_column(sa.Text)
+    # Measured indicators against the challenge's quantified outcomes (实测指标), free text.
+    indicators: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[ReportStatus] = mapped_column(enum_type(ReportStatus, "report_status"),
                                                  default=ReportStatus.submitted)
     reason: Mapped[str | None] = mapped_column(sa.Text)

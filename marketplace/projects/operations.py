@@ -30,6 +30,7 @@ from marketplace.projects.states import (
     ACCEPTANCE_ROLES,
     DOCUMENT_REQUIRED,
     GATE_ROLES,
+    KIND_MACHINE,
     MILESTONE_MACHINE,
     ORDER,
     PAYMENT_STAGES,
@@ -39,6 +40,7 @@ from marketplace.projects.states import (
     AcceptanceStatus,
     Conclusion,
     MilestoneStatus,
+    ProjectKind,
     ProjectStage,
     ReportStatus,
     next_stage,
@@ -149,13 +151,16 @@ def create_project(actor, *, title, domain, approved_budget_yuan, description=""
 def create_project_from_award(actor, challenge, submission):
     """挂帅: the awarded entry becomes a project in `application`, linked to the challenge and the
     entry. Its approved budget is the entry's price, but never more than the challenge's budget.
-    Calling it again for the same entry returns the project already made."""
+    After a horse race the winner's pilot is that project (promoted, same row). Calling it again
+    for the same entry returns the project already made."""
+    budget_fen = min(submission.price_fen, challenge.budget_fen)
     existing = db.session.scalar(sa.select(Project).where(Project.submission_id == submission.id))
     if existing is not None:
+        if existing.kind == ProjectKind.pilot:
+            promote_pilot(actor, existing, approved_fen=budget_fen)
         return existing
     if submission.challenge_id != challenge.id:
         raise Conflict("该方案不属于此榜单")
-    budget_fen = min(submission.price_fen, challenge.budget_fen)
     from marketplace.core.money import fen_to_yuan
 
     return create_project(
@@ -163,6 +168,74 @@ def create_project_from_award(actor, challenge, submission):
         description=challenge.outcomes or challenge.description, provider_id=submission.provider_id,
         department_id=challenge.department_id, challenge_id=challenge.id, submission_id=submission.id,
         announce=False)
+
+
+# --- the horse race (赛马): pilot projects -----------------------------------------------------
+
+def start_pilot(actor, challenge, submission, *, started_on):
+    """试点: a racer's pilot project, made by the workflow when the race starts. It carries the
+    challenge's unified milestones (due `due_days` after `started_on`), the pilot budget as its
+    approved budget and the racer as provider; it stays in `application` (the main project's gates
+    come after the award), and its provider reports progress and is paid as on any project.
+    Calling it again for the same entry returns the pilot already made."""
+    existing = db.session.scalar(sa.select(Project).where(Project.submission_id == submission.id))
+    if existing is not None:
+        return existing
+    if submission.challenge_id != challenge.id:
+        raise Conflict("该方案不属于此榜单")
+    owner = db.session.get(User, submission.submitted_by_id) if submission.submitted_by_id else None
+    if owner is None or not owner.is_active:
+        owner = db.session.scalar(sa.select(User).where(User.organisation_id == submission.provider_id,
+                                                        User.is_active).order_by(User.id).limit(1))
+    if owner is None:
+        raise Conflict("该服务商没有在用账号，无法建立试点项目")
+    project = Project(
+        title=f"{challenge.title}（试点）", domain=challenge.domain,
+        description=challenge.outcomes or challenge.description, department_id=challenge.department_id,
+        provider_id=submission.provider_id, challenge_id=challenge.id, submission_id=submission.id,
+        created_by_id=getattr(actor, "id", None), stage=S.application, kind=ProjectKind.pilot,
+        approved_fen=challenge.pilot_budget_fen or 0, paid_fen=0)
+    db.session.add(project)
+    for race_milestone in challenge.race_milestones:
+        project.milestones.append(Milestone(
+            title=race_milestone.title, due_date=started_on + timedelta(days=race_milestone.due_days),
+            evidence=race_milestone.evidence, owner_id=owner.id, status=MilestoneStatus.open, percent=0))
+    db.session.flush()
+    record(actor, "project.start_pilot", project, after={
+        "challenge_id": challenge.id, "submission_id": submission.id, "provider_id": project.provider_id,
+        "approved_fen": project.approved_fen, "kind": project.kind, "started_on": started_on,
+        "milestones": [[m.title, m.due_date] for m in project.milestones]})
+    return project
+
+
+def end_pilot(actor, project, *, reason):
+    """末位淘汰 (or a lost race): the pilot ends (`terminated`) with the reason; what was paid is
+    written into the reason as its settlement. Decided by the workflow, not by a person here."""
+    if project.kind != ProjectKind.pilot:
+        raise Conflict("只有试点项目可以因赛马淘汰而终止")
+    if project.stage == S.terminated:
+        return project
+    settlement = f"试点经费已付 {format_yuan(project.paid_fen)} 元（批复 {format_yuan(project.approved_fen)} 元），按已付结清"
+    return _move(actor, project, "terminate", reason=f"{reason}；{settlement}")
+
+
+def promote_pilot(actor, project, *, approved_fen):
+    """挂帅: the winner's pilot continues as the main project (same row, no duplicate), with the
+    main project's approved budget (never below what the pilot was already paid)."""
+    before = {"kind": project.kind, "approved_fen": project.approved_fen, "title": project.title}
+    project.kind = KIND_MACHINE.target(project.kind, "promote")
+    project.approved_fen = max(approved_fen, project.paid_fen)
+    project.title = project.title.removesuffix("（试点）")
+    db.session.flush()
+    record(actor, "project.promote", project, before=before, after={
+        "kind": project.kind, "approved_fen": project.approved_fen, "title": project.title})
+    return project
+
+
+def challenge_projects(challenge_id):
+    """The projects of a challenge: the racers' pilots (and the winner's main project)."""
+    return db.session.scalars(sa.select(Project).where(Project.challenge_id == challenge_id)
+                              .order_by(Project.id)).all()
 
 
 def assign_provider(actor, project, provider_id, solution_id=None):
@@ -349,7 +422,7 @@ def add_milestone(actor, project, *, title, due_date, owner_id):
     return milestone
 
 
-def submit_report(actor, milestone, *, percent, narrative, uploads=()):
+def submit_report(actor, milestone, *, percent, narrative, uploads=(), indicators=""):
     """The provider reports progress on a milestone: percent 0–100, a narrative, attachments."""
     project = milestone.project
     _check_open(project)
@@ -366,7 +439,8 @@ def submit_report(actor, milestone, *, percent, narrative, uploads=()):
     if any(r.status == ReportStatus.submitted for r in milestone.reports):
         raise Conflict("上一份进度报告尚待发榜单位确认")
     report = ProgressReport(project_id=project.id, percent=percent, narrative=narrative,
-                            status=ReportStatus.submitted, submitted_by_id=actor.id)
+                            indicators=(indicators or "").strip(), status=ReportStatus.submitted,
+                            submitted_by_id=actor.id)
     milestone.reports.append(report)
     db.session.flush()
     for upload in uploads:
@@ -477,11 +551,18 @@ def warn_due_milestones(today=None):
 
 # --- payments -------------------------------------------------------------------------------
 
+def payments_open(project):
+    """Payments are made once the project is approved (立项); a racer's pilot is paid from its
+    pilot budget during the race, before any gate."""
+    piloting = project.kind == ProjectKind.pilot and project.stage == S.application
+    return project.stage in PAYMENT_STAGES or piloting
+
+
 def record_payment(actor, project, *, amount_yuan, note=""):
     """A payment against the approved budget. The sum of payments never exceeds the approved
     amount: a single conditional UPDATE adds the amount only while it still fits (the row lock
     serialises two requests at the same moment), and a CHECK constraint backs it up."""
-    if project.stage not in PAYMENT_STAGES:
+    if not payments_open(project):
         raise Conflict(f"项目处于“{project.stage.label}”阶段，立项之后才能登记付款")
     amount_fen = yuan_to_fen(amount_yuan)
     if amount_fen <= 0:

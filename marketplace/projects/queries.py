@@ -173,3 +173,84 @@ def challenge_project(challenge) -> Project | None:
     """The project an awarded challenge produced."""
     return db.session.scalar(sa.select(Project).where(Project.challenge_id == challenge.id)
                              .order_by(Project.id.desc()).limit(1))
+
+
+# --- the horse race (赛马) -------------------------------------------------------------------
+
+RACE_VISIBLE = ("racing", "notice", "awarded")
+
+
+def racer_status(project):
+    if project.kind.value == "main":
+        return "winner"
+    if project.stage == ProjectStage.terminated:
+        return "eliminated"
+    return "racing"
+
+
+def race_names_public(challenge):
+    """Providers are named in the public race only when no round of the challenge is blind, or
+    once the notice (公示) has named them anyway; a blind race shows racers as 赛马团队 A, B, C."""
+    return challenge.state.value in ("notice", "awarded") or not any(r.blind for r in challenge.rounds)
+
+
+def race(challenge, user=None):
+    """The race of a challenge, racers in the order they entered it (the proposal round's ranking),
+    or None when the challenge has no race (yet)."""
+    if challenge.race_slots <= 1 or challenge.state.value not in RACE_VISIBLE:
+        return None
+    projects = db.session.scalars(sa.select(Project).where(Project.challenge_id == challenge.id)
+                                  .order_by(Project.id)).all()
+    if not projects:
+        return None
+    insider = user is not None and getattr(user, "is_authenticated", False) and (
+        user.role == Role.admin or (user.role == Role.department and user.organisation_id == challenge.department_id))
+    public_names = race_names_public(challenge)
+    racers = []
+    for index, project in enumerate(projects):
+        own = (user is not None and getattr(user, "is_authenticated", False) and user.role == Role.provider
+               and user.organisation_id == project.provider_id)
+        named = insider or public_names or own
+        done = sum(1 for m in project.milestones if m.status == MilestoneStatus.completed)
+        status = racer_status(project)
+        racers.append({
+            "label": f"赛马团队 {chr(ord('A') + index)}",
+            "submission_id": project.submission_id if named else None,
+            "provider_org_id": project.provider_id if named else None,
+            "provider_name": project.provider.name if named and project.provider else None,
+            "project_id": project.id, "status": status, "milestones_done": done,
+            "milestones_total": len(project.milestones),
+            "ended_at": project.stage_changed_at if status == "eliminated" else None,
+            "ended_reason": project.status_reason if status == "eliminated" else None,
+        })
+    return {"status": challenge.state.value, "names_public": public_names, "racers": racers,
+            "pilot_budget_fen": challenge.pilot_budget_fen,
+            "milestones": [{"title": m.title, "due_days": m.due_days, "evidence": m.evidence}
+                           for m in challenge.race_milestones]}
+
+
+def challenge_project_id(challenge):
+    """The project the award put in the library (the winner's pilot after a race)."""
+    return db.session.scalar(sa.select(Project.id).where(Project.challenge_id == challenge.id,
+                                                         Project.kind == "main").order_by(Project.id).limit(1))
+
+
+def pilot_evidence(submission_id):
+    """What evaluators see next to a racer's entry: the pilot's milestones, and its confirmed
+    progress reports with their measured indicators. Nothing here names the provider."""
+    from marketplace.projects.states import ReportStatus
+
+    project = db.session.scalar(sa.select(Project).where(Project.submission_id == submission_id))
+    if project is None:
+        return None
+    milestones = []
+    for m in project.milestones:
+        reports = [r for r in m.reports if r.status == ReportStatus.confirmed]
+        milestones.append({"title": m.title, "due_date": m.due_date, "evidence": m.evidence,
+                           "status": m.status, "percent": m.percent, "completed_at": m.completed_at,
+                           "reports": [{"percent": r.percent, "narrative": r.narrative, "indicators": r.indicators,
+                                        "confirmed_at": r.decided_at} for r in reports]})
+    return {"project_id": project.id, "stage": project.stage, "status": racer_status(project),
+            "milestones_done": sum(1 for m in project.milestones if m.status == MilestoneStatus.completed),
+            "milestones_total": len(project.milestones), "paid_fen": project.paid_fen,
+            "approved_fen": project.approved_fen, "milestones": milestones}

@@ -72,6 +72,13 @@ def next_stage(stage):
     return PROJECT_MACHINE.transitions.get((stage, "advance"))
 
 
+class ProjectKind(LabeledEnum):
+    """A pilot (试点项目) is a racer's project during a horse race; the winner's pilot becomes the
+    main project (same row), every project entered or awarded without a race is main."""
+    pilot = "pilot", "试点项目"
+    main = "main", "正式项目"
+
+
 class MilestoneStatus(LabeledEnum):
     open = "open", "进行中"
     completed = "completed", "已完成"
@@ -124,4 +131,13 @@ ACCEPTANCE_MACHINE = StateMachine(
     states=set(AcceptanceStatus),
     actions={"conclude": "出具验收结论"},
     transitions={(AcceptanceStatus.open, "conclude"): AcceptanceStatus.concluded},
+)
+
+
+# A pilot (试点项目) becomes the main project once, when its racer wins the race (same row).
+KIND_MACHINE = StateMachine(
+    "project_kind",
+    states=set(ProjectKind),
+    actions={"promote": "试点转为正式项目"},
+    transitions={(ProjectKind.pilot, "promote"): ProjectKind.main},
 )

@@ -100,6 +100,7 @@ def _detail(project, status=200, **forms):
         "approvals": ops.gate_approvals(project),
         "milestones": project.milestones, "owners": owners,
         "payments": ops.payments(project) if permissions.can_see_payments(user, project) else None,
+        "payments_open": ops.payments_open(project),
         "acceptances": acceptances, "open_acceptance": next((a for a in acceptances if a.status.value == "open"), None),
         "case": case_for_project(project),
         "can_manage": permissions.can_manage_project(user, project),
@@ -246,7 +247,7 @@ def report(milestone_id):
         uploads = [form.file.data] if form.file.data and getattr(form.file.data, "filename", "") else []
         try:
             ops.submit_report(current_user, milestone, percent=form.percent.data, narrative=form.narrative.data,
-                              uploads=uploads)
+                              uploads=uploads, indicators=form.indicators.data or "")
             db.session.commit()
             flash("进度报告已提交，等待发榜单位确认", "success")
             return _to_detail(project, "milestones")

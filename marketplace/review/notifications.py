@@ -55,9 +55,16 @@ def round_published(round_, *, advanced, eliminated, race_started):
     (unless this was the last round, whose outcome the notice tells), the office that results exist."""
     challenge = round_.challenge
     if not round_.is_last:
+        body_out = f"贵单位的方案在“{round_.name}”中未晋级。感谢参与。"
         if race_started:
             title_in, title_out = "入围赛马", "未入围赛马"
-            body_in = f"贵单位的方案在“{round_.name}”中入围，进入赛马阶段，请按统一里程碑开展试点。"
+            body_in = (f"贵单位的方案在“{round_.name}”中入围，进入赛马阶段。已为贵单位建立试点项目，"
+                       "请按统一里程碑开展试点并在项目页报告进度。")
+        elif challenge.state.value == "racing":
+            title_in, title_out = "赛马晋级", "赛马末位淘汰"
+            body_in = f"贵单位在“{round_.name}”中晋级，试点继续。"
+            body_out = (f"贵单位在“{round_.name}”中被末位淘汰，试点项目已终止，试点经费按已付金额结清。"
+                        "感谢参与。")
         else:
             title_in, title_out = "方案晋级", "方案未晋级"
             body_in = f"贵单位的方案在“{round_.name}”中晋级下一轮评审。"
@@ -65,8 +72,7 @@ def round_published(round_, *, advanced, eliminated, race_started):
             notify(organisation_users(submission.provider_id), "round.advanced", title_in, body_in,
                    link=link_for("submissions.detail", submission_id=submission.id))
         for submission in eliminated:
-            notify(organisation_users(submission.provider_id), "round.eliminated", title_out,
-                   f"贵单位的方案在“{round_.name}”中未晋级。感谢参与。",
+            notify(organisation_users(submission.provider_id), "round.eliminated", title_out, body_out,
                    link=link_for("submissions.detail", submission_id=submission.id))
     notify([*organisation_users(challenge.department_id), *admins()], "round.closed", "评审轮次已结束",
            f"榜单“{challenge.title}”第 {round_.position} 轮“{round_.name}”结果已生成。",

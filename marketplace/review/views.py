@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -6,14 +7,18 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from marketplace.accounts.models import Role, User
+from marketplace.audit.documents import issue_document
 from marketplace.challenges.forms import plan_form_data
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge
 from marketplace.core import exports
+from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
+from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
+from marketplace.projects import queries as project_queries
 from marketplace.review import bp, permissions, queries, templates
 from marketplace.review import operations as ops
 from marketplace.review.forms import (
@@ -58,7 +63,16 @@ def sheet(round_id):
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
                            totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
-                           computed=ops.preview_computed(round_), **context)
+                           computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries), **context)
+
+
+def pilot_evidence(round_, entries):
+    """Each racer's pilot evidence next to its entry in the rounds after the race started
+    (mid-term, final): milestones, confirmed reports and measured indicators, no provider names."""
+    if round_.position == 1 or round_.challenge.race_slots <= 1:
+        return {}
+    found = {e.submission_id: project_queries.pilot_evidence(e.submission_id) for e in entries}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 @bp.post("/review/rounds/<int:round_id>/declaration")
@@ -133,7 +147,7 @@ def _sheet_retype(round_, member, typed, exc):
     entries = ops.entries_for(member)
     return render_template(
         "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
-        entries=entries, scores=ops.sheet_scores(member), totals={}, computed=ops.preview_computed(round_),
+        entries=entries, scores=ops.sheet_scores(member), totals={}, computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries),
         typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad), 422
 
 
@@ -363,6 +377,30 @@ def report(round_id):
     content = round_.report or (ops.report_content(round_) if round_.status == RoundStatus.review else None)
     return render_template("review/report.html", round=round_, challenge=round_.challenge, member=member,
                            content=content, members=ops.members(round_), form=ReportSignForm())
+
+
+@bp.get("/review/rounds/<int:round_id>/report.pdf")
+@login_required
+def report_pdf(round_id):
+    """The signed evaluation report as a printable PDF: only once frozen, for whoever may read the
+    report page. It prints the frozen content (and its digest), not today's rows."""
+    round_ = ops.get_round(round_id)
+    member = ops.membership(current_user, round_)
+    if member is None and not (is_admin(current_user)
+                               or permissions.is_department_of(current_user, round_.challenge)):
+        raise NotFound()
+    if round_.report is None or round_.report_sha256 is None:
+        raise NotFound()
+    content = {"document": "evaluation_report", "round_id": round_.id, "report_sha256": round_.report_sha256,
+               "report": round_.report}
+    sha256 = issue_document(current_user, "evaluation_report", round_, content)
+    db.session.commit()
+    names = {str(p["evaluator_id"]): p["name"] for p in round_.report["panel"]}
+    signed = {str(s["evaluator_id"]): datetime.fromisoformat(s["signed_at"])
+              for s in round_.report["signatures"] if s["signed_at"]}
+    pdf = render_pdf("pdf/evaluation_report.html", round=round_, challenge=round_.challenge,
+                     report=round_.report, names=names, signed=signed, sha256=sha256, issued_at=utcnow())
+    return pdf_response(pdf, f"评审报告-{round_.challenge.title}-{round_.name}.pdf")
 
 
 @bp.post("/review/rounds/<int:round_id>/report/sign")

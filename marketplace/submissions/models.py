@@ -6,18 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import Organisation
 from marketplace.challenges.models import Challenge
 from marketplace.core.db import IdMixin, TimestampMixin, UTCDateTime, enum_type
-from marketplace.core.enums import LabeledEnum
 from marketplace.core.money import fen_to_yuan
 from marketplace.extensions import db
-
-
-class SubmissionState(LabeledEnum):
-    submitted = "submitted", "已提交"
-    withdrawn = "withdrawn", "已撤回"
-    # At the close, the entry of a provider then suspended or removed from the partner list is
-    # not counted and not evaluated (it stays visible to its provider, with the reason).
-    excluded = "excluded", "未计入"
-
+from marketplace.submissions.states import SubmissionState  # also imported from here by older code
 
 _LIVE_SQL = "state <> 'withdrawn'"
 

@@ -17,7 +17,8 @@ from marketplace.notifications.operations import notify, organisation_users
 from marketplace.providers import queries as provider_queries
 from marketplace.providers.operations import provider_standing
 from marketplace.providers.states import PartnerState
-from marketplace.submissions.models import Submission, SubmissionState, SubmissionVersion
+from marketplace.submissions.models import Submission, SubmissionVersion
+from marketplace.submissions.states import SUBMISSION_MACHINE, SubmissionState
 
 OWNER_TYPE = "submission"
 
@@ -161,7 +162,7 @@ def withdraw_entry(actor, submission):
     """Withdraw before the deadline (a suspended provider may still withdraw)."""
     now = _lock_changeable(actor, submission, withdrawing=True)
     before = _values_snapshot(submission)
-    submission.state, submission.withdrawn_at = SubmissionState.withdrawn, now
+    submission.state, submission.withdrawn_at = SUBMISSION_MACHINE.target(submission.state, "withdraw"), now
     record(actor, "submission.withdraw", submission, before=before, after=_values_snapshot(submission))
     return submission
 
@@ -213,7 +214,7 @@ def exclude_delisted_entries(challenge) -> list[tuple[Submission, str]]:
         if reason is None:
             continue
         before = _values_snapshot(submission)
-        submission.state, submission.excluded_reason = SubmissionState.excluded, reason
+        submission.state, submission.excluded_reason = SUBMISSION_MACHINE.target(submission.state, "exclude"), reason
         record(None, "submission.exclude", submission, before=before,
                after={**_values_snapshot(submission), "reason": reason})
         out.append((submission, reason))

@@ -133,6 +133,8 @@ def challenge_payload(**overrides):
         "race_slots": 2,
         "min_submissions": 1,
         "notice_days": 5,
+        "pilot_budget_yuan": "100000.00",
+        "race_milestones": [{"title": "试点部署", "due_days": 30, "evidence": "部署报告"}],
         "rounds": [{
             "name": "方案评审", "aggregation": "trimmed_mean", "blind": True, "advance_top": 2,
             "criteria": [{"name": "技术方案", "weight": 70, "max_points": 100},

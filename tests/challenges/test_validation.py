@@ -115,3 +115,23 @@ def test_rich_text_never_renders_a_script(api, dept, admin, browser):
     assert 'href="javascript' not in html.lower()
     assert "<img src=x" not in html
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_race_needs_its_milestones_and_a_pilot_budget_within_the_budget(api, dept):
+    from tests.challenges.conftest import assert_error, challenge_payload
+
+    client = api(dept)
+    missing = client.post("/challenges", json=challenge_payload(race_milestones=[], pilot_budget_yuan=None))
+    error = assert_error(missing, 422)
+    assert "race_milestones" in error["fields"] and "pilot_budget_yuan" in error["fields"]
+    over = client.post("/challenges", json=challenge_payload(pilot_budget_yuan="400000.01"))
+    assert "不能超过预算" in assert_error(over, 422, "pilot_budget_yuan")["fields"]["pilot_budget_yuan"]
+    bad_row = client.post("/challenges", json=challenge_payload(race_milestones=[{"title": "部署", "due_days": 0}]))
+    assert_error(bad_row, 422)
+    created = client.post("/challenges", json=challenge_payload())
+    assert created.status_code == 201, created.json
+    assert created.json["pilot_budget_yuan"] == "100000.00"
+    assert created.json["race_milestones"] == [{"title": "试点部署", "due_days": 30, "evidence": "部署报告"}]
+    # Without a race the milestones are not kept.
+    single = client.post("/challenges", json=challenge_payload(race_slots=1))
+    assert single.status_code == 201 and single.json["race_milestones"] == [] and single.json["pilot_budget_yuan"] is None

@@ -226,6 +226,18 @@ def test_racing_challenge_has_its_racers_and_a_mid_term_round_in_setup(db, seede
     kinds = set(db.session.scalars(sa.select(Notification.kind)))
     assert {"round.advanced", "round.eliminated", "round.closed"} <= kinds
     assert _audited(db, "challenge.start_race", challenge.id) == 1
+    # Mid-race: one pilot project per racer, with the unified milestones and confirmed reports.
+    from marketplace.projects import operations as project_ops
+    from marketplace.projects.states import ReportStatus
+
+    pilots = project_ops.challenge_projects(challenge.id)
+    assert sorted(p.submission_id for p in pilots) == sorted(e.submission_id for e in racers)
+    assert {p.kind.value for p in pilots} == {"pilot"} and {p.stage.value for p in pilots} == {"application"}
+    for pilot in pilots:
+        assert [m.title for m in pilot.milestones] == [m.title for m in challenge.race_milestones]
+        assert pilot.approved_fen == challenge.pilot_budget_fen and 0 < pilot.paid_fen < pilot.approved_fen
+        assert pilot.milestones[0].status.value == "completed"
+        assert any(r.status == ReportStatus.confirmed and r.indicators for m in pilot.milestones for r in m.reports)
 
 
 def test_notice_is_running_with_a_pending_objection_from_a_loser(db, seeded):

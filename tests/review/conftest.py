@@ -26,6 +26,13 @@ def round_plan(name="方案评审", *, aggregation="mean", blind=False, advance_
             ]}
 
 
+# The unified pilot milestones (统一里程碑) of every race built here.
+RACE_MILESTONES = [
+    {"title": "试点环境部署完成", "due_days": 30, "evidence": "部署报告与现场照片"},
+    {"title": "试点运行满一个月", "due_days": 60, "evidence": "运行日志与量化指标实测"},
+]
+
+
 class World:
     """Everyone taking part in one evaluated challenge."""
 
@@ -58,6 +65,9 @@ def world(db, admin):
             "min_submissions": 1, "notice_days": notice_days, "contact": "",
             "rounds": rounds or [round_plan()],
         }
+        if race_slots > 1:
+            values["pilot_budget_yuan"] = Decimal(budget) / 10
+            values["race_milestones"] = RACE_MILESTONES
         challenge = challenge_ops.create_challenge(department, values)
         challenge_ops.submit_for_review(department, challenge)
         challenge_ops.approve_challenge(admin, challenge)

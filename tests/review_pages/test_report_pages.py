@@ -99,3 +99,25 @@ def test_an_evaluator_conflicted_with_every_entry_is_done(world, flow):
     assert "与全部方案回避，本轮无需评分" in page(f.admin, f.manage_url)
     closed = f.close(round_id)
     assert closed.status_code == 200 and "评分已结束，结果待确认" in text(closed)
+
+
+def test_the_signed_report_downloads_as_a_pdf_with_its_digest(world, flow):
+    from tests.pdf_text import flat, pdf_text, printed_sha
+
+    w, f, round_id = _scored(world, flow)
+    f.close(round_id)
+    pdf_url = f"/review/rounds/{round_id}/report.pdf"
+    assert f.admin.get(pdf_url).status_code == 404  # not before every member has signed
+    f.sign_report(w.evaluators[0], round_id, {"dissent": "对方案A的报价分保留意见"})
+    for evaluator in w.evaluators[1:3]:
+        f.sign_report(evaluator, round_id)
+    report_page = page(f.admin, f"/review/rounds/{round_id}/report")
+    assert 'data-testid="report-pdf"' in report_page
+    response = f.admin.get(pdf_url)
+    body = flat(pdf_text(response))
+    round_ = db.session.get(EvaluationRound, round_id)
+    assert "评审报告" in body and w.challenge.title in body and round_.report_sha256 in body
+    assert "对方案A的报价分保留意见" in body and w.evaluators[0].name in body
+    assert len(printed_sha(pdf_text(response))) == 64
+    assert audit("document.pdf_issued")
+    assert f.browser(w.providers[0][1]).get(pdf_url).status_code == 404
