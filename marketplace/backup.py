@@ -132,8 +132,9 @@ def restore(path):
     if os.path.isdir(uploads) and any(files for _, _, files in os.walk(uploads)):
         raise BackupError(f"上传目录 {uploads} 不是空的")
 
-    # The migration seeds the chain head at genesis; the backup's row replaces it.
-    db.session.execute(sa.delete(tables["audit_chain_head"]))
+    # The migration seeds the chain head at genesis; the backup's row is written over it (an
+    # UPDATE: on PostgreSQL the head row may not be deleted).
+    head_rows = []
     decoders = {name: {c.name: _decoder(c) for c in t.columns} for name, t in tables.items()}
     batch, batch_table = [], None
 
@@ -149,11 +150,18 @@ def restore(path):
             name = item["t"]
             if name not in tables:
                 raise BackupError(f"备份中有未知的表 {name}")
+            if name == "audit_chain_head":
+                head_rows.append({k: decoders[name][k](v) for k, v in item["r"].items()})
+                continue
             if name != batch_table or len(batch) >= 500:
                 flush()
                 batch_table = name
             batch.append({k: decoders[name][k](v) for k, v in item["r"].items()})
         flush()
+    head_table = tables["audit_chain_head"]
+    for row in head_rows:
+        values = {k: v for k, v in row.items() if k != "id"}
+        db.session.execute(sa.update(head_table).where(head_table.c.id == row["id"]).values(**values))
     if db.engine.dialect.name == "postgresql":
         for name, table in tables.items():
             if "id" in table.columns and table.columns["id"].primary_key and isinstance(table.columns["id"].type, sa.Integer):
