@@ -68,7 +68,7 @@ class Platform:
             "DATABASE_URL": DATABASE_URL,
             "REDIS_URL": REDIS_URL,
             "RATELIMIT_STORAGE_URI": REDIS_URL,
-            "LOGIN_RATE_LIMIT": "3 per minute",
+            "LOGIN_LIMIT_ACCOUNT_ADDRESS": "3 per minute",
             "UPLOAD_DIR": str(tmp_path / "uploads"),  # shared by both servers
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(PORT + 2),
