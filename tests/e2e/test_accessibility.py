@@ -16,11 +16,10 @@ from playwright.sync_api import expect
 from marketplace.challenges.models import Challenge
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db as _db
-from marketplace.extensions import limiter
 from marketplace.projects.models import Acceptance, Project
 from marketplace.review.models import EvaluationRound
 from marketplace.submissions.models import Submission
-from tests.conftest import _wipe
+from tests.demo_world import _clean, _seeded_once  # noqa: F401  (the seeded demo, once per module)
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: F401  (same browser set-up as the other tests)
 
 pytestmark = pytest.mark.e2e
@@ -37,28 +36,6 @@ ADMIN, DEPARTMENT, PROVIDER, EVALUATOR = ("admin@demo.gov.cn", "dsj@demo.gov.cn"
                                           "expert1@demo.gov.cn")
 SCORING_EVALUATOR = "expert8@demo.gov.cn"  # in the demo's open round with a draft sheet (expert 1 has yet to declare)
 
-
-# --- the demo, seeded once for this module ----------------------------------------------------
-
-@pytest.fixture(scope="module")
-def _seeded_once(app):
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-    yield
-    _wipe(app)
-
-
-@pytest.fixture(autouse=True)
-def _clean(app, _seeded_once):
-    """Overrides the wipe-after-every-test: the pages only read the demo."""
-    ctx = app.app_context()
-    ctx.push()
-    limiter.reset()
-    yield
-    _db.session.rollback()
-    _db.session.remove()
-    ctx.pop()
 
 
 def _challenge(state):

@@ -9,35 +9,15 @@ from marketplace.accounts.models import User
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import ChallengeState
 from marketplace.extensions import db as _db
-from marketplace.extensions import limiter
 from marketplace.matching import queries
 from marketplace.meetings import operations as meeting_ops
 from marketplace.meetings import queries as meeting_queries
 from marketplace.meetings.models import Event
 from marketplace.meetings.states import EventState, RegistrationState
-from tests.conftest import _wipe
+from tests.demo_world import _clean, _seeded_once  # noqa: F401  (the seeded demo, once per module)
 
 NEVER = {"上海申文旅数字科技有限公司", "上海智学教育科技有限公司", "上海慧通政务服务有限公司", "上海菜篮子智慧零售有限公司"}
 
-
-@pytest.fixture(scope="module")
-def _seeded_once(app):
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-    yield
-    _wipe(app)
-
-
-@pytest.fixture(autouse=True)
-def _clean(app, _seeded_once):
-    ctx = app.app_context()
-    ctx.push()
-    limiter.reset()
-    yield
-    _db.session.rollback()
-    _db.session.remove()
-    ctx.pop()
 
 
 def _challenge(prefix):

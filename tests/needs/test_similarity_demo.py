@@ -8,32 +8,10 @@ import sqlalchemy as sa
 from marketplace.accounts.models import User
 from marketplace.challenges.models import Challenge
 from marketplace.extensions import db as _db
-from marketplace.extensions import limiter
 from marketplace.needs.models import Need
 from marketplace.needs.similarity import similar_to
-from tests.conftest import _wipe
+from tests.demo_world import _clean, _seeded_once  # noqa: F401  (the seeded demo, once per module)
 from tests.needs.test_similarity import _restated
-
-
-@pytest.fixture(scope="module")
-def _seeded_once(app):
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-    yield
-    _wipe(app)
-
-
-@pytest.fixture(autouse=True)
-def _clean(app, _seeded_once):
-    """Overrides the shared wipe-after-every-test: the seeded demo stays for the whole module."""
-    ctx = app.app_context()
-    ctx.push()
-    limiter.reset()
-    yield
-    _db.session.rollback()
-    _db.session.remove()
-    ctx.pop()
 
 
 @pytest.fixture
