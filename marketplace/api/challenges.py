@@ -74,18 +74,19 @@ def list_challenges():
     per_page = min(max(request.args.get("per_page", 20, type=int) or 20, 1), 100)
     cursor = request.args.get("cursor", request.args.get("after"))
     department_view = user is not None and user.role == Role.department and not filters.status
+    count_key = (repr(filters), tuple(states), user.organisation_id if department_view else None)
     if cursor is not None and not department_view:
         # Keyset paging: any depth costs what the first page costs; the total is cached.
         items, next_cursor = queries.public_page(filters, cursor=cursor, per_page=per_page, states=states)
         return {"items": [challenge_json(c, detail=False) for c in items], "next_cursor": next_cursor,
-                "total": queries.count_cache.count(query), "per_page": per_page}
+                "total": queries.count_cache.count(query, count_key), "per_page": per_page}
     page, per_page = page_args(20)
     items = db.session.scalars(query.options(joinedload(Challenge.department, innerjoin=True))
                                .limit(per_page).offset((page - 1) * per_page)).all()
     next_cursor = None
     if len(items) == per_page and not department_view:
         next_cursor = queries.encode_cursor(items[-1], filters.sort)
-    return {"items": [challenge_json(c, detail=False) for c in items], "total": queries.count_cache.count(query),
+    return {"items": [challenge_json(c, detail=False) for c in items], "total": queries.count_cache.count(query, count_key),
             "page": page, "per_page": per_page, "next_cursor": next_cursor}
 
 

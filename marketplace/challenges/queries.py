@@ -157,9 +157,8 @@ class CountCache:
         with self._lock:
             self._totals.clear()
 
-    def count(self, query):
-        compiled = query.compile(compile_kwargs={"literal_binds": False})
-        key = (str(compiled), repr(sorted(compiled.params.items(), key=lambda kv: kv[0])))
+    def count(self, query, key):
+        """`key` must name everything the query depends on (filters, states, whose view)."""
         now = time.monotonic()
         hit = self._totals.get(key)
         if hit is not None and hit[0] > now:
