@@ -351,7 +351,10 @@ def compute_results(round_, panel, entries):
     deviation flags and conflicts; then ranks. Returns (ranked [(rank, RankInput)], notes)."""
     criteria = [(c.id, c.weight, c.max_points) for c in round_.criteria]
     tie = round_.tie_break_criterion
-    sheets = {m.id: sheet_scores(m) for m in panel}
+    from marketplace.review.queries import panel_points, preload_round
+
+    preload_round(panel, entries)
+    sheets = panel_points(panel)
     inputs, notes = [], set()
     for entry in entries:
         submission = entry.submission
@@ -361,7 +364,7 @@ def compute_results(round_, panel, entries):
                 conflicts.append(member.evaluator_id)
                 continue
             scores = sheets[member.id]
-            points = {cid: Decimal(scores[(submission.id, cid)].points_centi) / 100 for cid, _, _ in criteria}
+            points = {cid: Decimal(scores[(submission.id, cid)]) / 100 for cid, _, _ in criteria}
             totals[member.evaluator_id] = scoring.evaluator_total(points, criteria)
             tie_values[member.evaluator_id] = scoring.evaluator_total(
                 {tie.id: points[tie.id]}, [(tie.id, tie.weight, tie.max_points)])

@@ -144,12 +144,12 @@ class SearchIndex:
         """The open index; never builds one (a web request must not): a missing, out-of-date
         or damaged index raises IndexUnavailable until `rebuild_index()` / `ensure_index()`
         (the CLI or the background worker) has built it."""
-        analysis.configure(self.cache_dir)
         if self._ix is not None:
             return self._ix
         reason = self._unusable_reason()
-        if reason:
+        if reason:  # before loading jieba: a process without an index never needs it
             raise IndexUnavailable(reason)
+        analysis.configure(self.cache_dir)
         self._ix = whoosh_index.open_dir(self.path)
         self._inode = os.stat(self.path).st_ino
         return self._ix
