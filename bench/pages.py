@@ -13,6 +13,7 @@ the ratio, the load average beside each row, and the RSS of the app's workers at
     .venv/bin/python bench/pages.py                                   # SQLite
     BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/h10_bench .venv/bin/python bench/pages.py
     BENCH_APP_ROOT=/tmp/before …   # serve another copy of the code (a "before" checkout) on the same data
+    BENCH_SKIP_INDEX=1              # no index and no search rows (for "before" code, which builds it in a request)
     BENCH_PORT=6011 (the app; the bare app gets +1)
 
 On PostgreSQL the database is wiped, so its name must contain "bench" (or BENCH_WIPE_OK=1).
@@ -193,7 +194,10 @@ def pages(app):
 def run(name, url):
     print(f"\n## {name}\n", flush=True)
     app = build(url)
-    index_dir = build_index(app)
+    if os.environ.get("BENCH_SKIP_INDEX"):  # no search rows: the "before" code would build it in a request
+        index_dir = os.path.join(tempfile.mkdtemp(prefix="bench-noindex-"), "index")
+    else:
+        index_dir = build_index(app)
     env = dict(os.environ, BENCH_DB_URL=url, BENCH_INDEX_DIR=index_dir, MARKETPLACE_ENV="development")
     env.pop("REDIS_URL", None) if not os.environ.get("BENCH_REDIS_URL") else env.update(
         REDIS_URL=os.environ["BENCH_REDIS_URL"])
@@ -207,6 +211,8 @@ def run(name, url):
         print("| page | req/s | p99 ms | bare req/s | × bare | non-2xx | load |")
         print("|---|---:|---:|---:|---:|---:|---:|", flush=True)
         for label, path in pages(app):
+            if os.environ.get("BENCH_SKIP_INDEX") and "search" in path:
+                continue
             subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{PORT}{path}"], timeout=600)
             bare_rps, _, _ = wrk(f"http://127.0.0.1:{PORT + 1}/")
             rps, p99, bad = wrk(f"http://127.0.0.1:{PORT}{path}")
@@ -214,7 +220,7 @@ def run(name, url):
                   f"{load():.1f} |", flush=True)
             rss = worker_rss_mb(served)
         print(f"\napp worker RSS after the run: {', '.join(f'{r:.0f} MB' for r in rss)}", flush=True)
-        if os.environ.get("BENCH_SKIP_NOINDEX"):  # "before" code rebuilds inside the request: 0 req/s
+        if os.environ.get("BENCH_SKIP_NOINDEX") or os.environ.get("BENCH_SKIP_INDEX"):  # "before" code rebuilds inside the request: 0 req/s
             return
         # No index (a new server, a lost index): search must keep answering, without building one.
         moved = index_dir + ".away"
