@@ -27,7 +27,7 @@ MAX_QUERY_CHARS = 100
 MAX_WORDS = 12
 MAX_PAGE = 50
 SNIPPET_CHARS = 120
-TERM_CACHE = 4096
+TERM_CACHE = 512  # bounded: a broad term's doc set holds tens of thousands of ids per worker
 
 
 @dataclass
