@@ -24,7 +24,7 @@ def notes(user, kind=None):
     query = sa.select(Notification).where(Notification.user_id == user.id)
     if kind:
         query = query.where(Notification.kind == kind)
-    return db.session.scalars(query).all()
+    return db.session.scalars(query.order_by(Notification.id)).all()  # in the order they were sent
 
 
 def audit_actions(need):
