@@ -5,8 +5,6 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from marketplace.core import exports
-
 PRIMARY, SECONDARY, MUTED = "#b3261e", "#f0a39c", "#6c757d"
 WIDTH, LABEL_W, ROW_H = 640, 150, 26
 
@@ -78,11 +76,3 @@ def paired_bar_chart(title, rows, labels=("批复", "已支付")):
                     f'<text x="{LABEL_W + max(w1, w2) + 6}" y="{y + 18}" font-size="11" fill="{MUTED}">'
                     f'{escape(_fmt(second))} / {escape(_fmt(first))}</text>')
     return _svg(24 + len(rows) * (ROW_H + 14) + 4, title, body)
-
-
-def table_csv(table):
-    return exports.csv_text(table["columns"], table["rows"])
-
-
-def table_xlsx(table):
-    return exports.xlsx_bytes(table["title"], table["columns"], table["rows"])

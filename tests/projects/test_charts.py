@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import openpyxl
 
+from marketplace.core import exports
 from marketplace.projects import charts
 
 
@@ -21,7 +22,7 @@ def test_charts_escape_and_use_no_inline_style():
 
 def test_exports_keep_money_exact():
     table = {"title": "预算批复与支付（按领域）", "columns": ["领域", "批复（元）"], "rows": [["医疗", Decimal("1234567.89")]]}
-    assert charts.table_csv(table) == "\ufeff领域,批复（元）\r\n医疗,1234567.89\r\n"
-    sheet = openpyxl.load_workbook(io.BytesIO(charts.table_xlsx(table))).active
+    assert exports.csv_text(table["columns"], table["rows"]) == "\ufeff领域,批复（元）\r\n医疗,1234567.89\r\n"
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(table["title"], table["columns"], table["rows"]))).active
     assert [c.value for c in sheet[1]] == ["领域", "批复（元）"]
     assert sheet["B2"].value == 1234567.89 and sheet["B2"].number_format == "#,##0.00"
