@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
+# pytest-xdist: one worker per core; a test module stays on one worker (its module fixtures,
+# e.g. the seeded demo, are built once). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -W error::SyntaxWarning -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope
 
 .PHONY: run test test-sqlite test-postgres e2e-deps system-deps lint check bench clean
 
@@ -27,10 +31,10 @@ run: $(STAMP)
 # Browser tests run when E2E=1 (needs /usr/bin/chromium; .ci/run installs it).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -W error::SyntaxWarning -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$TEST_DATABASE_URL =="; \
-		$(BIN)/python -W error::SyntaxWarning -m pytest -q -p no:cacheprovider || exit 1; \
+		$(PYTEST) || exit 1; \
 		DATABASE_URL=$$TEST_DATABASE_URL $(FLASK) db check || exit 1; \
 	fi
 

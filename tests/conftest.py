@@ -29,10 +29,26 @@ def _reset_schema(url):
     engine.dispose()
 
 
+def _worker_database(url):
+    """Under pytest-xdist each worker gets its own PostgreSQL database (`<name>_gw0`, …), created
+    once beside the one TEST_DATABASE_URL names; SQLite files are per worker already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    parsed = sa.engine.make_url(url)
+    if not worker or parsed.get_backend_name() != "postgresql":
+        return url
+    name = f"{parsed.database}_{worker}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("marketplace")
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
+    url = _worker_database(os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}")
 
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url

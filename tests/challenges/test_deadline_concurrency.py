@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from marketplace.accounts.operations import issue_token
 from marketplace.audit.models import AuditEvent
@@ -27,10 +26,9 @@ from marketplace.extensions import db as _db
 from marketplace.submissions.models import Submission, SubmissionVersion
 from tests import factories
 from tests.challenges.conftest import audit_count, entry_payload, move_deadline, notification_count, pdf_bytes
+from tests.served import served as serve
 
 pytestmark = pytest.mark.postgres
-
-PORTS = range(5101, 5200)  # this checkout's range on the shared machine
 
 
 @pytest.fixture(autouse=True)
@@ -39,30 +37,11 @@ def _postgres_only(db):
         pytest.skip("row locks and READ COMMITTED races need PostgreSQL (TEST_DATABASE_URL)")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-"):
-        pass
-
-
 @pytest.fixture
 def served(app):
-    """The test app served by werkzeug with a thread per request; its base URL."""
-    server = None
-    for port in PORTS:
-        try:
-            server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
-            break
-        except OSError:
-            continue
-    assert server is not None, "no free port in 5101-5199"
-    thread = threading.Thread(target=server.serve_forever, name="served-app", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    """The test app served with a thread per request; its base URL."""
+    with serve(app) as base:
+        yield base
 
 
 def _call(base, method, path, token=None, body=None, files=None):

@@ -10,28 +10,22 @@ import urllib.request
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from marketplace.accounts.operations import issue_token
 from marketplace.extensions import db
 from marketplace.meetings.models import Registration
 from marketplace.meetings.states import SEATED_STATES, RegistrationState
 from tests import factories
+from tests.served import served as serve
 
-PORT = 5931
 pytestmark = pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
                                 reason="parallel registrations are tested on PostgreSQL")
 
 
 @pytest.fixture
 def served(app):
-    server = make_server("127.0.0.1", PORT, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{PORT}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serve(app) as base:
+        yield base
 
 
 def _post(url, token, body):

@@ -59,13 +59,13 @@ def wait_for(check, timeout=30, every=0.2, what="condition"):
 
 
 class Platform:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, database_url):
         self.tmp = tmp_path
         self.processes = {}
         self.env = {
             **os.environ,
             "MARKETPLACE_ENV": "development",
-            "DATABASE_URL": DATABASE_URL,
+            "DATABASE_URL": database_url,  # the test session's own (one per pytest-xdist worker)
             "REDIS_URL": REDIS_URL,
             "RATELIMIT_STORAGE_URI": REDIS_URL,
             "LOGIN_LIMIT_ACCOUNT_ADDRESS": "3 per minute",
@@ -154,7 +154,7 @@ def test_two_servers_a_worker_and_a_scheduler(app, db, tmp_path):
         return challenge["id"]
 
     smtp = Controller(StoringHandler(), hostname="127.0.0.1", port=PORT + 2)
-    platform = Platform(tmp_path)
+    platform = Platform(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"])
     smtp_started = False
     try:
         platform.web("a", PORT)
