@@ -1,5 +1,8 @@
 """The embedded scheduler: without Redis, `flask run` runs the periodic jobs in a thread, so the
-one-command setup closes deadlines and sends reminders like production (where celery beat does)."""
+one-command setup closes deadlines and sends reminders like production (where celery beat does).
+
+The same thread sends the emails a request queued: `deliver_soon(ids)` hands the outbox ids over
+and wakes it, so no request waits for an SMTP server (production hands them to the worker)."""
 
 import logging
 import threading
@@ -9,7 +12,38 @@ import click
 
 log = logging.getLogger(__name__)
 _started = threading.Event()
+_wake = threading.Event()
+_pending_lock = threading.Lock()
+_pending: list[int] = []
 TICK_SECONDS = 5
+
+
+def running() -> bool:
+    return _started.is_set()
+
+
+def deliver_soon(ids) -> None:
+    """Queue outbox ids for the scheduler thread and wake it (called after commit)."""
+    with _pending_lock:
+        _pending.extend(ids)
+    _wake.set()
+
+
+def deliver_pending(app) -> int:
+    """Send the emails handed over since the last wake-up; how many were sent."""
+    from marketplace.tasks import send_outbox
+
+    with _pending_lock:
+        ids = list(_pending)
+        _pending.clear()
+    if not ids:
+        return 0
+    with app.app_context():
+        try:
+            return send_outbox(ids)
+        except Exception:  # the messages stay pending; the outbox sweep sends them later
+            log.exception("embedded delivery of %s failed", ids)
+            return 0
 
 
 def started_by_flask_run() -> bool:
@@ -33,7 +67,9 @@ def _loop(app):
 
     next_due = dict.fromkeys(PERIODIC_JOBS, 0.0)
     while True:
-        time.sleep(TICK_SECONDS)
+        _wake.wait(TICK_SECONDS)
+        _wake.clear()
+        deliver_pending(app)
         for name in PERIODIC_JOBS:
             if time.monotonic() < next_due[name]:
                 continue

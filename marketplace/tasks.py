@@ -60,10 +60,16 @@ def init_celery(app):
 # --- emails -----------------------------------------------------------------------------------
 
 def enqueue_delivery(ids, celery=None):
-    """After commit: hand the new outbox rows to a worker (or send them now, when eager).
+    """After commit: hand the new outbox rows to a worker; under `flask run` without Redis to the
+    embedded scheduler's thread (never the request's); in tests, send them now (eager).
 
     Through this app's own Celery instance, not the process default: a process may hold several
     apps (tests do), and an eager task must run in the app whose request queued it."""
+    from marketplace import scheduler
+
+    if scheduler.running():
+        scheduler.deliver_soon(ids)
+        return
     celery = celery or current_app.extensions["celery"]
     celery.tasks["marketplace.deliver_outbox"].delay(list(ids))
 

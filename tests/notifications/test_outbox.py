@@ -1,6 +1,7 @@
 """The transactional outbox: an email is a row written with the action and sent by a task after
 commit; a mail server that is down delays it, never loses it, and nothing is sent twice."""
 
+import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -100,3 +101,25 @@ def test_a_sent_row_cannot_be_claimed_again(app, db, mailbox):
     db.session.rollback()
     assert send_outbox([row.id]) == 0
     assert len(mailbox.to("once@example.cn")) == 1
+
+
+def test_under_flask_run_the_request_only_hands_emails_to_the_scheduler_thread(app, db, mailbox, monkeypatch):
+    """`make run` has no worker: the embedded scheduler's thread sends, never the request."""
+    from marketplace import scheduler
+
+    started = threading.Event()
+    started.set()
+    monkeypatch.setattr(scheduler, "_started", started)
+    user = factories.create_user("evaluator", email="embedded@example.cn")
+    db.session.commit()
+    notify([user], "test.kind", "评审任务")
+    db.session.commit()
+    (row,) = _rows(db)
+    assert row.state == OutboxState.pending and mailbox.envelopes == []
+    assert scheduler._wake.is_set()
+
+    assert scheduler.deliver_pending(app) == 1
+    (row,) = _rows(db)
+    assert row.state == OutboxState.sent and len(mailbox.to("embedded@example.cn")) == 1
+    assert scheduler.deliver_pending(app) == 0
+    scheduler._wake.clear()
