@@ -60,9 +60,8 @@ def workbench():
 
 
 def _workbench_page(status=200, error=None):
-    from marketplace.main import workbench as wb
-
     from marketplace.core.db import utcnow
+    from marketplace.main import workbench as wb
 
     context = {"queues": wb.workbench_for(current_user), "error": error, "now": utcnow(),
                "remind_hours": current_app.config.get("REMIND_INTERVAL_HOURS", 12)}

@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.review import operations as ops
 from marketplace.review.models import PanelMember
-from tests.main.conftest import declare, open_first_round, score
+from tests.main.conftest import open_first_round, score
 
 
 def _reminders(user):
