@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 
 from marketplace.accounts.models import Role, User
 from marketplace.challenges.models import Challenge, ChallengeDomain, Question
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import format_datetime, format_until, today_shanghai
+from marketplace.core.urls import link_for
 from marketplace.extensions import db
 from marketplace.matching.models import Invitation
 from marketplace.matching.states import InvitationState
@@ -30,8 +31,16 @@ from marketplace.projects.models import (
     Milestone,
     ProgressReport,
     Project,
+    ProjectDocument,
 )
-from marketplace.projects.states import GATE_ROLES, AcceptanceStatus, MilestoneStatus, ProjectStage, ReportStatus
+from marketplace.projects.states import (
+    DOCUMENT_REQUIRED,
+    GATE_ROLES,
+    AcceptanceStatus,
+    MilestoneStatus,
+    ProjectStage,
+    ReportStatus,
+)
 from marketplace.providers.models import ApplicationDomain, PartnerApplication
 from marketplace.providers.queries import admitted_condition
 from marketplace.providers.states import PartnerState
@@ -71,6 +80,17 @@ def _scoring_days():
     return current_app.config.get("REVIEW_SCORING_DAYS", 7)
 
 
+def _gate_ready():
+    """A gate is waiting for its approvers once there is something to approve: an application;
+    a stage that needs a document, with one uploaded; a build or roll-out stage whose milestones
+    are all complete."""
+    has_document = sa.exists().where(ProjectDocument.project_id == Project.id, ProjectDocument.stage == Project.stage)
+    open_milestone = sa.exists().where(Milestone.project_id == Project.id, Milestone.status != MilestoneStatus.completed)
+    return sa.or_(Project.stage == ProjectStage.application,
+                  sa.and_(Project.stage.in_(list(DOCUMENT_REQUIRED)), has_document),
+                  sa.and_(Project.stage.in_((ProjectStage.build, ProjectStage.rollout)), ~open_milestone))
+
+
 def _due(opened_at):
     return opened_at + timedelta(days=_scoring_days()) if opened_at else None
 
@@ -83,14 +103,14 @@ def admin_workbench():
 
     pending = sa.select(Challenge.id, Challenge.title, Challenge.updated_at).where(
         Challenge.state == ChallengeState.pending_review)
-    queues.append(Queue("challenges", "待审核榜单", _count(pending), url_for("challenges.admin_list"), rows=[
-        Row(title, url_for("challenges.detail", challenge_id=cid), f"提交于 {format_datetime(at)}")
+    queues.append(Queue("challenges", "待审核榜单", _count(pending), link_for("challenges.admin_list"), rows=[
+        Row(title, link_for("challenges.detail", challenge_id=cid), f"提交于 {format_datetime(at)}")
         for cid, title, at in db.session.execute(pending.order_by(Challenge.updated_at, Challenge.id).limit(SHOWN))]))
 
     admin_approved = sa.exists().where(GateApproval.project_id == Project.id, GateApproval.stage == ProjectStage.approval,
                                        GateApproval.role == "admin")
     open_acceptance = sa.exists().where(Acceptance.project_id == Project.id, Acceptance.status == AcceptanceStatus.open)
-    gate_condition = sa.or_(sa.and_(Project.stage == ProjectStage.approval, ~admin_approved),
+    gate_condition = sa.or_(sa.and_(Project.stage == ProjectStage.approval, ~admin_approved, _gate_ready()),
                             sa.and_(Project.stage == ProjectStage.acceptance, ~open_acceptance))
     by_stage = dict(db.session.execute(sa.select(Project.stage, sa.func.count()).where(gate_condition)
                                        .group_by(Project.stage)).all())
@@ -98,10 +118,10 @@ def admin_workbench():
                                .order_by(Project.stage_changed_at, Project.id).limit(SHOWN)).all()
     queues.append(Queue(
         "gates", "项目关口待审批（立项/验收）", sum(by_stage.values()),
-        url_for("projects.index", stage="approval") if by_stage.get(ProjectStage.approval) or not by_stage
-        else url_for("projects.index", stage="acceptance"),
+        link_for("projects.index", stage="approval") if by_stage.get(ProjectStage.approval) or not by_stage
+        else link_for("projects.index", stage="acceptance"),
         hint=f"立项 {by_stage.get(ProjectStage.approval, 0)} · 待组织验收 {by_stage.get(ProjectStage.acceptance, 0)}",
-        rows=[Row(title, url_for("projects.detail", project_id=pid),
+        rows=[Row(title, link_for("projects.detail", project_id=pid),
                   "立项待平台审批" if stage == ProjectStage.approval else "待组织验收") for pid, title, stage in gates]))
 
     objections = (sa.select(Objection.challenge_id, Challenge.title, sa.func.count(), sa.func.min(Objection.created_at))
@@ -110,18 +130,18 @@ def admin_workbench():
                   .group_by(Objection.challenge_id, Challenge.title))
     grouped = db.session.execute(objections.order_by(sa.func.min(Objection.created_at))).all()
     queues.append(Queue("objections", "待处理异议", sum(n for _, _, n, _ in grouped), rows=[
-        Row(title, url_for("review.manage", challenge_id=cid), f"{n} 件，最早于 {format_datetime(first)} 提出")
+        Row(title, link_for("review.manage", challenge_id=cid), f"{n} 件，最早于 {format_datetime(first)} 提出")
         for cid, title, n, first in grouped[:SHOWN]]))
 
     queues.extend(_round_queues(now))
 
     applications = sa.select(PartnerApplication.id).where(PartnerApplication.state == PartnerState.applied)
     queues.append(Queue("applications", "待审核伙伴清单申请", _count(applications),
-                        url_for("providers.admin_applications", state="applied")))
+                        link_for("providers.admin_applications", state="applied")))
 
     needs = sa.select(Need.id, Need.title, Need.submitted_at).where(Need.state == NeedState.submitted)
-    queues.append(Queue("needs", "待审查需求", _count(needs), url_for("needs.triage_queue"), rows=[
-        Row(title, url_for("needs.detail", need_id=nid), f"提交于 {format_datetime(at)}")
+    queues.append(Queue("needs", "待审查需求", _count(needs), link_for("needs.triage_queue"), rows=[
+        Row(title, link_for("needs.detail", need_id=nid), f"提交于 {format_datetime(at)}")
         for nid, title, at in db.session.execute(needs.order_by(Need.submitted_at, Need.id).limit(SHOWN))]))
     return queues
 
@@ -145,11 +165,11 @@ def _round_queues(now):
     for rid, name, position, status, cid, title, panel, missing_sheets, missing_signatures in rounds:
         label = f"{title} · 第 {position} 轮“{name}”"
         if status == RoundStatus.open and panel and not missing_sheets:
-            to_close.append(Row(label, url_for("review.manage", challenge_id=cid), "评分表已全部提交，可结束评分"))
+            to_close.append(Row(label, link_for("review.manage", challenge_id=cid), "评分表已全部提交，可结束评分"))
         elif status == RoundStatus.review and missing_signatures:
-            signing.append(Row(label, url_for("review.results", round_id=rid), f"{missing_signatures} 名专家未签署评审报告"))
+            signing.append(Row(label, link_for("review.results", round_id=rid), f"{missing_signatures} 名专家未签署评审报告"))
         elif status == RoundStatus.review:
-            to_publish.append(Row(label, url_for("review.results", round_id=rid), "评审报告已全部签署，可发布结果"))
+            to_publish.append(Row(label, link_for("review.results", round_id=rid), "评审报告已全部签署，可发布结果"))
     queues = [
         Queue("rounds_close", "可结束评分的轮次", len(to_close), rows=to_close[:SHOWN]),
         Queue("rounds_review", "结果待签署或待发布", len(signing) + len(to_publish), rows=(to_publish + signing)[:SHOWN],
@@ -211,9 +231,9 @@ def department_workbench(user):
         .order_by(Challenge.status_reason.is_(None), Challenge.updated_at.desc(), Challenge.id.desc()).limit(SHOWN)).all()
     queues.append(Queue(
         "drafts", "草稿与退回修改的榜单", sum(drafts.values()),
-        url_for("challenges.department_list", status="draft"), urgent=bool(drafts.get(True)),
+        link_for("challenges.department_list", status="draft"), urgent=bool(drafts.get(True)),
         hint=f"退回修改 {drafts.get(True, 0)} · 草稿 {drafts.get(False, 0)}",
-        rows=[Row(title, url_for("challenges.edit", challenge_id=cid), f"退回理由：{reason}" if reason else "草稿",
+        rows=[Row(title, link_for("challenges.edit", challenge_id=cid), f"退回理由：{reason}" if reason else "草稿",
                   urgent=bool(reason)) for cid, title, reason in draft_rows]))
 
     questions = db.session.execute(
@@ -222,7 +242,7 @@ def department_workbench(user):
         .where(Challenge.department_id == org, Challenge.state == ChallengeState.published, Question.answer.is_(None))
         .group_by(Challenge.id, Challenge.title).order_by(sa.func.min(Question.created_at))).all()
     queues.append(Queue("questions", "待答复的答疑", sum(n for _, _, n, _ in questions), rows=[
-        Row(title, url_for("challenges.detail", challenge_id=cid, _anchor="clarifications"),
+        Row(title, link_for("challenges.detail", challenge_id=cid, _anchor="clarifications"),
             f"{n} 个问题，最早于 {format_datetime(first)} 提出") for cid, title, n, first in questions[:SHOWN]]))
 
     gate_stages = [stage for stage, roles in GATE_ROLES.items() if "department" in roles]
@@ -230,12 +250,12 @@ def department_workbench(user):
                                       GateApproval.role == "department")
     open_acceptance = sa.exists().where(Acceptance.project_id == Project.id, Acceptance.status == AcceptanceStatus.open)
     gate_condition = sa.and_(Project.department_id == org, sa.or_(
-        sa.and_(Project.stage.in_(gate_stages), ~dept_approved),
+        sa.and_(Project.stage.in_(gate_stages), ~dept_approved, _gate_ready()),
         sa.and_(Project.stage == ProjectStage.acceptance, ~open_acceptance)))
     gates = db.session.execute(sa.select(Project.id, Project.title, Project.stage).where(gate_condition)
                                .order_by(Project.stage_changed_at, Project.id)).all()
-    queues.append(Queue("gates", "待本单位审批的项目关口", len(gates), url_for("projects.index"), rows=[
-        Row(title, url_for("projects.detail", project_id=pid),
+    queues.append(Queue("gates", "待本单位审批的项目关口", len(gates), link_for("projects.index"), rows=[
+        Row(title, link_for("projects.detail", project_id=pid),
             "待组织验收" if stage == ProjectStage.acceptance else f"“{stage.label}”阶段关口待审批")
         for pid, title, stage in gates[:SHOWN]]))
 
@@ -245,7 +265,7 @@ def department_workbench(user):
                .join(Milestone, Milestone.id == ProgressReport.milestone_id)
                .where(Project.department_id == org, ProgressReport.status == ReportStatus.submitted))
     queues.append(Queue("reports", "待确认的进度报告", _count(reports), rows=[
-        Row(f"{project} · {milestone}", url_for("projects.detail", project_id=pid),
+        Row(f"{project} · {milestone}", link_for("projects.detail", project_id=pid),
             f"报告进度 {percent}%，提交于 {format_datetime(at)}")
         for _rid, pid, project, milestone, percent, at in db.session.execute(
             reports.order_by(ProgressReport.created_at, ProgressReport.id).limit(SHOWN))]))
@@ -255,8 +275,8 @@ def department_workbench(user):
                .where(Project.department_id == org, Project.stage != ProjectStage.terminated,
                       Milestone.status != MilestoneStatus.completed, Milestone.due_date < today))
     n_overdue = _count(overdue)
-    queues.append(Queue("overdue", "逾期里程碑", n_overdue, url_for("projects.index", overdue=1), urgent=bool(n_overdue),
-                        rows=[Row(f"{project} · {title}", url_for("projects.detail", project_id=pid),
+    queues.append(Queue("overdue", "逾期里程碑", n_overdue, link_for("projects.index", overdue=1), urgent=bool(n_overdue),
+                        rows=[Row(f"{project} · {title}", link_for("projects.detail", project_id=pid),
                                   f"{due.isoformat()} 到期，已逾期 {(today - due).days} 天", urgent=True)
                               for _mid, pid, project, title, due in db.session.execute(
                                   overdue.order_by(Milestone.due_date, Milestone.id).limit(SHOWN))]))
@@ -270,9 +290,9 @@ def department_workbench(user):
     returned = by_state.get(NeedState.returned, 0)
     queues.append(Queue(
         "needs", "待处理的需求", sum(by_state.values()),
-        url_for("needs.mine", status="returned") if returned else url_for("needs.mine", status="accepted"),
+        link_for("needs.mine", status="returned") if returned else link_for("needs.mine", status="accepted"),
         hint=f"退回修改 {returned} · 可转为榜单 {sum(by_state.values()) - returned}",
-        rows=[Row(title, url_for("needs.detail", need_id=nid),
+        rows=[Row(title, link_for("needs.detail", need_id=nid),
                   "退回修改，请修改后重新提交" if state == NeedState.returned else "已受理，可转为榜单")
               for nid, title, state in need_rows]))
 
@@ -282,7 +302,7 @@ def department_workbench(user):
         .where(Challenge.department_id == org, Challenge.state == ChallengeState.notice, Notice.withdrawn_at.is_(None))
         .order_by(Notice.ends_at, Notice.id)).all()
     queues.append(Queue("notices", "公示中的结果", len(notices), rows=[
-        Row(title, url_for("notices.notice", challenge_id=cid),
+        Row(title, link_for("notices.notice", challenge_id=cid),
             f"公示期至 {format_until(ends)} 止" if ends else "公示中", urgent=bool(ends and ends <= now))
         for cid, title, ends in notices[:SHOWN]]))
     return queues
@@ -318,8 +338,8 @@ def provider_workbench(user):
         sa.select(Challenge.id, Challenge.title, Challenge.deadline, live)
         .where(Challenge.state == ChallengeState.published, Challenge.deadline > now, Challenge.deadline <= soon, reach)
         .order_by(Challenge.deadline, Challenge.id)).all()
-    queues.append(Queue("deadlines", f"{SOON_DAYS} 天内截止的榜单", len(coming), url_for("challenges.index"), rows=[
-        Row(title, url_for("challenges.detail", challenge_id=cid),
+    queues.append(Queue("deadlines", f"{SOON_DAYS} 天内截止的榜单", len(coming), link_for("challenges.index"), rows=[
+        Row(title, link_for("challenges.detail", challenge_id=cid),
             f"{format_datetime(deadline)} 截止 · {'已揭榜，可在截止前修改' if entered else '尚未揭榜'}",
             urgent=not entered) for cid, title, deadline, entered in coming[:SHOWN]]))
 
@@ -327,8 +347,8 @@ def provider_workbench(user):
                    .join(Challenge, Challenge.id == Invitation.challenge_id)
                    .where(Invitation.provider_id == org, Invitation.state == InvitationState.invited,
                           Challenge.state == ChallengeState.published, Challenge.deadline > now))
-    queues.append(Queue("invitations", "未查看的揭榜邀请", _count(invitations), url_for("matching.recommendations"), rows=[
-        Row(title, url_for("matching.open_invitation", invitation_id=iid), f"{format_datetime(deadline)} 截止")
+    queues.append(Queue("invitations", "未查看的揭榜邀请", _count(invitations), link_for("matching.recommendations"), rows=[
+        Row(title, link_for("matching.open_invitation", invitation_id=iid), f"{format_datetime(deadline)} 截止")
         for iid, title, deadline in db.session.execute(invitations.order_by(Challenge.deadline).limit(SHOWN))]))
 
     later = sa.orm.aliased(ProgressReport)
@@ -340,7 +360,7 @@ def provider_workbench(user):
                        Milestone.status != MilestoneStatus.completed, Project.stage != ProjectStage.terminated,
                        ~sa.exists().where(later.milestone_id == ProgressReport.milestone_id, later.id > ProgressReport.id)))
     queues.append(Queue("returned_reports", "被退回的进度报告", _count(returned), rows=[
-        Row(f"{project} · {milestone}", url_for("projects.report", milestone_id=mid), f"退回理由：{reason or ''}",
+        Row(f"{project} · {milestone}", link_for("projects.report", milestone_id=mid), f"退回理由：{reason or ''}",
             urgent=True)
         for _rid, mid, project, milestone, reason in db.session.execute(returned.order_by(ProgressReport.id).limit(SHOWN))]))
 
@@ -350,8 +370,8 @@ def provider_workbench(user):
                          Milestone.status != MilestoneStatus.completed,
                          Milestone.due_date <= today + timedelta(days=SOON_DAYS)))
     n_milestones = _count(milestones)
-    queues.append(Queue("milestones", f"{SOON_DAYS} 天内到期或已逾期的里程碑", n_milestones, url_for("projects.index"),
-                        rows=[Row(f"{project} · {title}", url_for("projects.detail", project_id=pid),
+    queues.append(Queue("milestones", f"{SOON_DAYS} 天内到期或已逾期的里程碑", n_milestones, link_for("projects.index"),
+                        rows=[Row(f"{project} · {title}", link_for("projects.detail", project_id=pid),
                                   f"{due.isoformat()} 到期" + (f"，已逾期 {(today - due).days} 天" if due < today else ""),
                                   urgent=due < today)
                               for _mid, pid, project, title, due in db.session.execute(
@@ -363,8 +383,8 @@ def provider_workbench(user):
                       sa.or_(Challenge.state == ChallengeState.notice,
                              sa.and_(Challenge.state == ChallengeState.awarded,
                                      Challenge.updated_at >= now - timedelta(days=30)))))
-    queues.append(Queue("results", "评审结果（公示中及近 30 天挂帅）", _count(results), url_for("submissions.mine"), rows=[
-        Row(title, url_for("notices.notice", challenge_id=cid),
+    queues.append(Queue("results", "评审结果（公示中及近 30 天挂帅）", _count(results), link_for("submissions.mine"), rows=[
+        Row(title, link_for("notices.notice", challenge_id=cid),
             "公示中：如有异议请在公示期内提出" if state == ChallengeState.notice else "已挂帅，结果已公布")
         for _sid, cid, title, state in db.session.execute(results.order_by(Challenge.updated_at.desc()).limit(SHOWN))]))
     return queues
@@ -391,12 +411,12 @@ def evaluator_workbench(user):
             late = bool(due and due <= now)
             note = f"评分期限 {format_datetime(due)}" + ("（已逾期）" if late else "")
             if declared_at is None:
-                declarations.append(Row(label, url_for("review.sheet", round_id=rid), note, urgent=late))
+                declarations.append(Row(label, link_for("review.sheet", round_id=rid), note, urgent=late))
             elif sheet_status != SheetStatus.submitted:
-                sheets.append(Row(label, url_for("review.sheet", round_id=rid),
+                sheets.append(Row(label, link_for("review.sheet", round_id=rid),
                                   f"{sheet_status.label} · {note}", urgent=late))
         elif signed_at is None:
-            reports.append(Row(label, url_for("review.report", round_id=rid), "评审报告待签署"))
+            reports.append(Row(label, link_for("review.report", round_id=rid), "评审报告待签署"))
     acceptances = db.session.execute(
         sa.select(Acceptance.id, Project.title, Acceptance.attempt)
         .join(AcceptanceMember, AcceptanceMember.acceptance_id == Acceptance.id)
@@ -404,13 +424,13 @@ def evaluator_workbench(user):
         .where(AcceptanceMember.user_id == user.id, AcceptanceMember.signed_at.is_(None),
                Acceptance.status == AcceptanceStatus.open).order_by(Acceptance.id)).all()
     return [
-        Queue("sheets", "待完成的评分表", len(sheets), url_for("review.assignments"), rows=sheets[:SHOWN],
+        Queue("sheets", "待完成的评分表", len(sheets), link_for("review.assignments"), rows=sheets[:SHOWN],
               urgent=any(r.urgent for r in sheets)),
-        Queue("declarations", "待签署的回避声明", len(declarations), url_for("review.assignments"),
+        Queue("declarations", "待签署的回避声明", len(declarations), link_for("review.assignments"),
               rows=declarations[:SHOWN], urgent=any(r.urgent for r in declarations)),
-        Queue("reports", "待签署的评审报告", len(reports), url_for("review.assignments"), rows=reports[:SHOWN]),
+        Queue("reports", "待签署的评审报告", len(reports), link_for("review.assignments"), rows=reports[:SHOWN]),
         Queue("acceptances", "待签署的验收结论", len(acceptances), rows=[
-            Row(f"{title}（第 {attempt} 次验收）", url_for("projects.acceptance", acceptance_id=aid))
+            Row(f"{title}（第 {attempt} 次验收）", link_for("projects.acceptance", acceptance_id=aid))
             for aid, title, attempt in acceptances[:SHOWN]]),
     ]
 
