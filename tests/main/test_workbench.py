@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.challenges import operations as challenge_ops
-from marketplace.challenges.models import Challenge
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import today_shanghai
 from marketplace.extensions import db
@@ -184,7 +183,7 @@ def test_department_counts_are_its_own(world, dept, make_project, provider, admi
     assert got == {"drafts": 2, "questions": 2, "gates": 1, "reports": 1, "overdue": 1, "needs": 1, "notices": 0}
     queues = {q.key: q for q in workbench_for(department)}
     assert [r.text for r in queues["drafts"].rows] == ["社区云", "数字小区"]  # returned first, with its reason
-    assert "预算依据不足" in queues["drafts"].rows[0].note and draft.id
+    assert "预算依据不足" in queues["drafts"].rows[0].note and queues["drafts"].rows[1].url.endswith(f"/{draft.id}/edit")
     assert "已逾期 2 天" in queues["overdue"].rows[0].note
 
     # Another unit sees none of it.
@@ -327,4 +326,3 @@ def test_admin_reminds_late_evaluators_from_the_workbench(world, browser):
     assert response.status_code in (403, 404)
     assert len(notes) == 2 == db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                                                  .where(Notification.kind == "round.reminder"))
-    assert db.session.get(Challenge, w.challenge.id)
