@@ -11,7 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Organisation, Role, User
 from marketplace.challenges.models import Challenge, ChallengeDomain, Question
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
@@ -91,6 +91,11 @@ def _gate_ready():
                   sa.and_(Project.stage.in_((ProjectStage.build, ProjectStage.rollout)), ~open_milestone))
 
 
+def _builder(name):
+    """Racers' pilot projects share the challenge's title: the provider tells them apart."""
+    return f" · 承建：{name}" if name else ""
+
+
 def _due(opened_at):
     return opened_at + timedelta(days=_scoring_days()) if opened_at else None
 
@@ -114,7 +119,8 @@ def admin_workbench():
                             sa.and_(Project.stage == ProjectStage.acceptance, ~open_acceptance))
     by_stage = dict(db.session.execute(sa.select(Project.stage, sa.func.count()).where(gate_condition)
                                        .group_by(Project.stage)).all())
-    gates = db.session.execute(sa.select(Project.id, Project.title, Project.stage).where(gate_condition)
+    gates = db.session.execute(sa.select(Project.id, Project.title, Project.stage, Organisation.name)
+                               .outerjoin(Organisation, Organisation.id == Project.provider_id).where(gate_condition)
                                .order_by(Project.stage_changed_at, Project.id).limit(SHOWN)).all()
     queues.append(Queue(
         "gates", "项目关口待审批（立项/验收）", sum(by_stage.values()),
@@ -122,7 +128,8 @@ def admin_workbench():
         else link_for("projects.index", stage="acceptance"),
         hint=f"立项 {by_stage.get(ProjectStage.approval, 0)} · 待组织验收 {by_stage.get(ProjectStage.acceptance, 0)}",
         rows=[Row(title, link_for("projects.detail", project_id=pid),
-                  "立项待平台审批" if stage == ProjectStage.approval else "待组织验收") for pid, title, stage in gates]))
+                  ("立项待平台审批" if stage == ProjectStage.approval else "待组织验收") + _builder(provider))
+              for pid, title, stage, provider in gates]))
 
     objections = (sa.select(Objection.challenge_id, Challenge.title, sa.func.count(), sa.func.min(Objection.created_at))
                   .join(Challenge, Challenge.id == Objection.challenge_id)
@@ -252,22 +259,24 @@ def department_workbench(user):
     gate_condition = sa.and_(Project.department_id == org, sa.or_(
         sa.and_(Project.stage.in_(gate_stages), ~dept_approved, _gate_ready()),
         sa.and_(Project.stage == ProjectStage.acceptance, ~open_acceptance)))
-    gates = db.session.execute(sa.select(Project.id, Project.title, Project.stage).where(gate_condition)
-                               .order_by(Project.stage_changed_at, Project.id)).all()
-    queues.append(Queue("gates", "待本单位审批的项目关口", len(gates), link_for("projects.index"), rows=[
+    gates = (sa.select(Project.id, Project.title, Project.stage, Organisation.name)
+             .outerjoin(Organisation, Organisation.id == Project.provider_id).where(gate_condition))
+    queues.append(Queue("gates", "待本单位审批的项目关口", _count(gates), link_for("projects.index"), rows=[
         Row(title, link_for("projects.detail", project_id=pid),
-            "待组织验收" if stage == ProjectStage.acceptance else f"“{stage.label}”阶段关口待审批")
-        for pid, title, stage in gates[:SHOWN]]))
+            ("待组织验收" if stage == ProjectStage.acceptance else f"“{stage.label}”阶段关口待审批") + _builder(provider))
+        for pid, title, stage, provider in db.session.execute(
+            gates.order_by(Project.stage_changed_at, Project.id).limit(SHOWN))]))
 
     reports = (sa.select(ProgressReport.id, ProgressReport.project_id, Project.title, Milestone.title,
-                         ProgressReport.percent, ProgressReport.created_at)
+                         ProgressReport.percent, ProgressReport.created_at, Organisation.name)
                .join(Project, Project.id == ProgressReport.project_id)
                .join(Milestone, Milestone.id == ProgressReport.milestone_id)
+               .outerjoin(Organisation, Organisation.id == Project.provider_id)
                .where(Project.department_id == org, ProgressReport.status == ReportStatus.submitted))
     queues.append(Queue("reports", "待确认的进度报告", _count(reports), rows=[
         Row(f"{project} · {milestone}", link_for("projects.detail", project_id=pid),
-            f"报告进度 {percent}%，提交于 {format_datetime(at)}")
-        for _rid, pid, project, milestone, percent, at in db.session.execute(
+            f"报告进度 {percent}%，提交于 {format_datetime(at)}" + _builder(provider))
+        for _rid, pid, project, milestone, percent, at, provider in db.session.execute(
             reports.order_by(ProgressReport.created_at, ProgressReport.id).limit(SHOWN))]))
 
     overdue = (sa.select(Milestone.id, Milestone.project_id, Project.title, Milestone.title, Milestone.due_date)
