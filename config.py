@@ -100,6 +100,11 @@ class Config:
                                      "2026-09-25,2026-10-01,2026-10-02,2026-10-05,2026-10-06,2026-10-07")
     NOTICE_WORKDAYS = os.environ.get("NOTICE_WORKDAYS", "")
     DEVIATION_MARGIN = os.environ.get("DEVIATION_MARGIN", "20")
+    # Scoring is due this many days after a round opens (评分期限, shown to the panel and used by
+    # the workbench to call evaluators late); the admin may remind a late evaluator once per
+    # REMIND_INTERVAL_HOURS for the same round.
+    REVIEW_SCORING_DAYS = _env_int("REVIEW_SCORING_DAYS", 7)
+    REMIND_INTERVAL_HOURS = _env_int("REMIND_INTERVAL_HOURS", 12)
 
     # Audit chain: events are chained with HMAC-SHA256 under this key, which must live outside
     # the database (someone who can write the database must not be able to recompute the chain).

@@ -31,11 +31,8 @@ def _safe_next(target):
 
 
 def home_for(user):
-    if user.role == Role.admin:
-        return url_for("main.admin_home")
-    if user.role == Role.provider:
-        return url_for("providers.my_application")
-    return url_for("notifications.inbox")
+    """Every role lands on its workbench (工作台): what is waiting for it, counts first."""
+    return url_for("main.workbench")
 
 
 @bp.route("/login", methods=["GET", "POST"])

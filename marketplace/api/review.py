@@ -232,6 +232,16 @@ def publish_round(round_id):
     return {**_progress(round_), "results": _results(round_)}
 
 
+@endpoint("/rounds/<int:round_id>/reminders", ["POST"], roles=["admin"], tag="评审",
+          summary="提醒未完成的专家（管理员）{evaluator_ids}：只能提醒尚欠评分表或报告签名的专家；"
+                  "同一专家同一轮 12 小时内不重复提醒 → 409")
+def remind_evaluators(round_id):
+    body = json_body()
+    reminded = ops.remind_evaluators(api_user(), _admin_round(round_id), _int_list(body, "evaluator_ids"))
+    return {"round_id": round_id, "reminded": [{"evaluator_id": m.evaluator_id, "reminded_at": isoformat(m.reminded_at)}
+                                               for m in reminded]}
+
+
 def _results(round_):
     rows = queries.results_rows(round_)
     return {"round_id": round_.id, "aggregation": round_.aggregation.value, "note": round_.results_note,

@@ -71,6 +71,7 @@ ACTION_LABELS = {
     "round.report_refuse": "专家拒签评审报告",
     "round.report_frozen": "评审报告定稿",
     "round.publish": "发布评审结果",
+    "round.remind": "提醒评审专家",
     "entry.metrics": "申报评审指标值",
     "evaluation_template.create": "新建评审方案模板",
     "evaluation_template.edit": "修改评审方案模板（新版本）",

@@ -1,7 +1,9 @@
 import sqlalchemy as sa
-from flask import current_app, render_template
-from flask_login import login_required
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
+from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
+from marketplace.core.forms import EmptyForm
 from marketplace.core.permissions import require_role
 from marketplace.extensions import db
 from marketplace.main import bp
@@ -48,3 +50,47 @@ def admin_home():
     from marketplace.admin_summary import admin_summary
 
     return render_template("main/admin_home.html", summary=admin_summary())
+
+
+@bp.get("/workbench")
+@login_required
+def workbench():
+    """工作台: the landing page after login for every role — what is waiting, counts first."""
+    return _workbench_page()
+
+
+def _workbench_page(status=200, error=None):
+    from marketplace.core.db import utcnow
+    from marketplace.main import workbench as wb
+
+    context = {"queues": wb.workbench_for(current_user), "error": error, "now": utcnow(),
+               "remind_hours": current_app.config.get("REMIND_INTERVAL_HOURS", 12)}
+    if current_user.role.value == "admin":
+        context["late"] = wb.late_evaluators()
+    elif current_user.role.value == "department":
+        context["links"] = wb.DEPARTMENT_LINKS
+    elif current_user.role.value == "provider":
+        context["listing"] = wb.provider_listing(current_user)
+    return render_template("main/workbench.html", **context), status
+
+
+@bp.post("/workbench/rounds/<int:round_id>/remind")
+@login_required
+def remind(round_id):
+    """提醒: the admin reminds the late evaluators ticked under a round on the workbench."""
+    require_role("admin")
+    from marketplace.review import operations as review_ops
+
+    round_ = review_ops.get_round(round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        reminded = review_ops.remind_evaluators(current_user, round_, request.form.getlist("evaluator_ids"))
+        db.session.commit()
+    except (Conflict, ValidationFailed, NotAllowed) as exc:
+        # Shown at the round's own form on the workbench, with the status the API would give.
+        db.session.rollback()
+        message = "；".join(exc.fields.values()) if getattr(exc, "fields", None) else exc.message
+        return _workbench_page(exc.status, {"round_id": round_id, "message": message})
+    flash(f"已提醒 {len(reminded)} 名专家：{'、'.join(m.evaluator.name for m in reminded)}", "success")
+    return redirect(url_for("main.workbench", _anchor=f"late-{round_id}"))

@@ -13,3 +13,4 @@ sheet_returned = _signals.signal("round.sheet_returned")  # sender: the member; 
 round_published = _signals.signal("round.published")  # actor, ranked=[(rank, RoundEntry)], advanced, eliminated
 round_reopened = _signals.signal("round.reopened")  # reason, evaluators=[users whose sheets reopened]
 round_closed = _signals.signal("round.closed")  # actor; results computed, under review (待确认)
+evaluators_reminded = _signals.signal("round.evaluators_reminded")  # evaluators, owed ("sheet"|"report"), due_at

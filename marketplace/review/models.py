@@ -155,6 +155,8 @@ class PanelMember(IdMixin, db.Model):
     report_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     report_dissent: Mapped[str | None] = mapped_column(sa.Text)  # 保留意见, written into the report
     report_refused: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The admin's last reminder (催办) to this evaluator for this round: one per REMIND_INTERVAL.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     round: Mapped[EvaluationRound] = relationship()
     evaluator: Mapped[User] = relationship()

@@ -79,10 +79,25 @@ def round_published(round_, *, advanced, eliminated, race_started):
            link=link_for("review.results", round_id=round_.id))
 
 
+def on_evaluators_reminded(round_, *, evaluators, owed, due_at=None, **_):
+    """The admin's reminder (催办) reaches only the evaluators it names: those still owing the round."""
+    from marketplace.core.timeutil import format_datetime
+
+    where = f"榜单“{round_.challenge.title}”第 {round_.position} 轮“{round_.name}”"
+    if owed == "sheet":
+        due = f"评分期限为 {format_datetime(due_at)}（北京时间），" if due_at else ""
+        notify(evaluators, "round.reminder", "请尽快完成评审", f"{where}尚待您签署回避声明并提交评分表。{due}请尽快完成。",
+               link=_sheet_link(round_))
+    else:
+        notify(evaluators, "round.reminder", "请尽快签署评审报告", f"{where}的评审报告尚待您签署（或写明理由拒签）。",
+               link=link_for("review.report", round_id=round_.id))
+
+
 SUBSCRIPTIONS = [
     (events.panel_assigned, on_panel_assigned),
     (events.round_opened, on_round_opened),
     (events.round_closed, on_round_closed),
     (events.sheet_returned, on_sheet_returned),
     (events.round_reopened, on_round_reopened),
+    (events.evaluators_reminded, on_evaluators_reminded),
 ]

@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 import secrets
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -18,8 +19,9 @@ from marketplace.audit.operations import record
 from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
-from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.money import yuan_to_fen
+from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db
 from marketplace.review import events, scoring
 from marketplace.review.models import (
@@ -412,6 +414,74 @@ def return_sheet(actor, round_, evaluator_id, *, reason):
                   "round_status": round_.status})
     events.sheet_returned.send(member, reason=reason)
     return member
+
+
+# --- reminders (催办) ------------------------------------------------------------------------
+
+def _config(name, default):
+    from flask import current_app
+
+    return current_app.config.get(name, default)
+
+
+def scoring_due_at(round_):
+    """评分期限: REVIEW_SCORING_DAYS after the round opened; None before it opens."""
+    if round_.opened_at is None:
+        return None
+    return round_.opened_at + timedelta(days=_config("REVIEW_SCORING_DAYS", 7))
+
+
+def owes(member, round_=None) -> str | None:
+    """What a panel member still owes the round: "sheet" while scoring (the declaration and the
+    sheet), "report" under review (a signature on the report), None when nothing."""
+    round_ = round_ or member.round
+    if round_.status == RoundStatus.open and not sheet_done(member):
+        return "sheet"
+    if round_.status == RoundStatus.review and member.report_signed_at is None:
+        return "report"
+    return None
+
+
+def remind_evaluators(actor, round_, evaluator_ids):
+    """The admin reminds (催办) panel members who still owe the round their sheet (while scoring)
+    or their signature on the report (under review). Anyone else named is refused, and nobody is
+    reminded twice for the same round within REMIND_INTERVAL_HOURS."""
+    if getattr(actor, "role", None) != Role.admin:
+        raise NotAllowed("只有平台管理员可以提醒评审专家")
+    if round_.status not in (RoundStatus.open, RoundStatus.review):
+        raise Conflict(f"本轮状态为“{round_.status.label}”，无需提醒专家")
+    try:
+        ids = list(dict.fromkeys(int(i) for i in evaluator_ids or []))
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"evaluator_ids": "请选择要提醒的专家"}) from None
+    if not ids:
+        raise ValidationFailed(fields={"evaluator_ids": "请选择要提醒的专家"})
+    panel = {m.evaluator_id: m for m in members(round_)}
+    chosen = []
+    for evaluator_id in ids:
+        member = panel.get(evaluator_id)
+        if member is None:
+            raise ValidationFailed(fields={"evaluator_ids": f"用户 {evaluator_id} 不在本轮专家组中"})
+        if owes(member, round_) is None:
+            done = "已提交评分表" if round_.status == RoundStatus.open else "已签署评审报告"
+            raise ValidationFailed(fields={"evaluator_ids": f"专家“{member.evaluator.name}”{done}，无需提醒"})
+        chosen.append(member)
+    hours = _config("REMIND_INTERVAL_HOURS", 12)
+    now = utcnow()
+    recent = [m for m in chosen if m.reminded_at is not None and now - m.reminded_at < timedelta(hours=hours)]
+    if recent:
+        raise Conflict(f"已于 {format_datetime(recent[0].reminded_at)} 提醒过专家“{recent[0].evaluator.name}”，"
+                       f"{hours} 小时内不再重复提醒")
+    owed = "sheet" if round_.status == RoundStatus.open else "report"
+    before = {str(m.evaluator_id): m.reminded_at.isoformat() if m.reminded_at else None for m in chosen}
+    for member in chosen:
+        member.reminded_at = now
+    due_at = scoring_due_at(round_) if owed == "sheet" else None
+    record(actor, "round.remind", round_, before={"reminded_at": before}, after={
+        "evaluator_ids": [m.evaluator_id for m in chosen], "owed": owed,
+        "due_at": due_at.isoformat() if due_at else None})
+    events.evaluators_reminded.send(round_, evaluators=[m.evaluator for m in chosen], owed=owed, due_at=due_at)
+    return chosen
 
 
 # --- computed criteria (price, metric) --------------------------------------------------------

@@ -68,15 +68,15 @@ def _acceptance():
 PAGES = {
     None: ["/", "/challenges", "/challenges/{published}", "/notices", "/challenges/{notice}/notice", "/providers", "/catalogue",
            "/cases", "/excellent-providers", "/search?q=养老", "/login", "/signup"],
-    ADMIN: ["/admin/", "/admin/audit", "/admin/challenges", "/admin/challenges/{evaluating}/evaluation",
+    ADMIN: ["/workbench", "/admin/", "/admin/audit", "/admin/challenges", "/admin/challenges/{evaluating}/evaluation",
             "/admin/dashboard", "/admin/experts", "/admin/organisations", "/admin/users", "/admin/users/new",
             "/admin/partner-applications", "/projects", "/projects/{project_acceptance}", "/rounds/{notice_round}/results",
             "/challenges/{notice}/notice", "/challenges/{closed}/submissions", "/notifications", "/account"],
-    DEPARTMENT: ["/dept/challenges", "/challenges/new", "/projects", "/projects/new", "/projects/{project_feasibility}",
+    DEPARTMENT: ["/workbench", "/dept/challenges", "/challenges/new", "/projects", "/projects/new", "/projects/{project_feasibility}",
                  "/challenges/{awarded}", "/notifications"],
-    PROVIDER: ["/my/submissions", "/submissions/{own_entry}", "/submissions/{own_entry}/versions/1",
+    PROVIDER: ["/workbench", "/my/submissions", "/submissions/{own_entry}", "/submissions/{own_entry}/versions/1",
                "/my/solutions", "/my/solutions/new", "/partner/application", "/projects", "/notifications"],
-    EVALUATOR: ["/review", "/review/rounds/{open_round}", "/projects", "/acceptances/{acceptance}", "/notifications"],
+    EVALUATOR: ["/workbench", "/review", "/review/rounds/{open_round}", "/projects", "/acceptances/{acceptance}", "/notifications"],
     SCORING_EVALUATOR: ["/review/rounds/{open_round}"],
 }
 

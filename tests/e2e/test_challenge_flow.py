@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from marketplace.core.timeutil import now_utc, to_shanghai
 from tests import factories
 from tests.e2e.conftest import RESULTS
-from tests.e2e.people import log_in, main_nav
+from tests.e2e.people import log_in, main_nav, unit_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def snapshot(page: Page, name):
 
 
 def draft_challenge(dept: Page, deadline):
-    main_nav(dept).get_by_role("link", name="发布榜单", exact=True).click()
+    unit_menu(dept, "发布榜单")
     expect(dept.get_by_role("heading", name="发布榜单（草稿）")).to_be_visible()
     dept.get_by_label("榜单名称").fill(TITLE)
     dept.get_by_label("场景领域").select_option("医疗")

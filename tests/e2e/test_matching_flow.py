@@ -9,7 +9,7 @@ from marketplace.extensions import db
 from marketplace.providers import operations as provider_ops
 from tests import factories
 from tests.challenges.conftest import challenge_values
-from tests.e2e.people import log_in, main_nav
+from tests.e2e.people import log_in, unit_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def test_department_invites_two_recommended_providers(new_page):
 
     dept = new_page()
     log_in(dept, dept_user.email)
-    main_nav(dept).get_by_role("link", name="本单位榜单").click()
+    unit_menu(dept, "本单位榜单")
     dept.get_by_role("link", name=challenge.title).click()
     dept.get_by_role("link", name="推荐服务商").click()
     matches = dept.get_by_test_id("match")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from marketplace.needs import operations as need_ops
 from tests import factories
-from tests.e2e.people import log_in, main_nav
+from tests.e2e.people import log_in, main_nav, unit_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_submit_merge_accept_publish_convert(new_page):
     # The 街道 user fills in the guided form.
     street = new_page()
     log_in(street, street_user.email)
-    main_nav(street).get_by_role("link", name="需求征集", exact=True).click()
+    unit_menu(street, "需求征集")
     street.get_by_role("link", name="提交场景需求").first.click()
     street.get_by_label("需求名称").fill(TITLE)
     street.get_by_label("场景领域").select_option("经济")
@@ -95,7 +95,7 @@ def test_submit_merge_accept_publish_convert(new_page):
     # The responsible unit converts it with one click and lands on the challenge draft.
     bureau = new_page()
     log_in(bureau, bureau_user.email)
-    main_nav(bureau).get_by_role("link", name="需求征集", exact=True).click()
+    unit_menu(bureau, "需求征集")
     bureau.get_by_role("link", name=TITLE).click()
     bureau.get_by_role("button", name="转为榜单草稿").click()
     expect(bureau.get_by_role("alert")).to_contain_text("已根据需求生成榜单草稿")

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from marketplace.extensions import db
 from marketplace.projects.models import Project
 from tests import factories
-from tests.e2e.people import log_in, main_nav
+from tests.e2e.people import log_in, unit_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,7 @@ def test_department_walks_a_project_through_two_gates(new_page, tmp_path):
 
     page = new_page()
     log_in(page, user.email)
-    main_nav(page).get_by_role("link", name="项目库").click()
+    unit_menu(page, "项目库")
     expect(page.get_by_role("heading", level=1)).to_contain_text("重点项目库")
     page.get_by_role("link", name="申报项目").click()
 
@@ -87,5 +87,5 @@ def test_department_walks_a_project_through_two_gates(new_page, tmp_path):
     expect(page.locator("#stages")).to_contain_text("平台管理员")
 
     # The project list shows it in its new stage.
-    main_nav(page).get_by_role("link", name="项目库").click()
+    unit_menu(page, "项目库")
     expect(page.get_by_role("row", name=re.compile(re.escape(title)))).to_contain_text("立项")

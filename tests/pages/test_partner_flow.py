@@ -115,8 +115,8 @@ def test_signup_other_field_errors_in_chinese(client):
 
 def test_logged_in_user_visiting_signup_or_login_is_sent_home(client, login_as, provider):
     login_as(provider[1])
-    assert redirect_path(client.get("/signup")) == "/partner/application"
-    assert redirect_path(client.get("/login")) == "/partner/application"
+    assert redirect_path(client.get("/signup")) == "/workbench"
+    assert redirect_path(client.get("/login")) == "/workbench"
 
 
 # --- the whole admission story ---------------------------------------------------------------

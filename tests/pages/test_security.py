@@ -210,7 +210,7 @@ def _login_next(client, user, target):
     resolved = urlsplit(urljoin("http://localhost/login", seen))
     assert resolved.scheme == "http" and resolved.netloc == "localhost", location
     if target.startswith(("//", "http", "\\", "javascript", "/\t", " ")):
-        assert redirect_path(response) == "/partner/application"
+        assert redirect_path(response) == "/workbench"
 
 
 def test_login_next_local_path_is_followed(client, provider):
