@@ -14,7 +14,14 @@ from marketplace.notices.models import Objection
 from marketplace.projects import queries as project_queries
 from marketplace.review import operations as ops
 from marketplace.review import queries
-from marketplace.review.forms import ObjectionForm, ReplaceMemberForm, ReportSignForm, ResolveForm, SheetReturnForm
+from marketplace.review.forms import (
+    ObjectionForm,
+    ReplaceMemberForm,
+    ReportSignForm,
+    ResolveForm,
+    SheetReturnForm,
+    SubstituteForm,
+)
 from marketplace.review.permissions import notice_public
 from marketplace.review.states import RoundStatus
 from marketplace.submissions.forms import UploadForm
@@ -289,6 +296,9 @@ def _notice_json(challenge, notice):
                     for r in notice.ranking],
         "proposed_winners": [{k: winner[k] for k in ("submission_id", "provider_id", "provider_name", "score")}],
         "winner": winner if challenge.state.value == "awarded" else None,
+        # 递补公示: the award it replaces (None on an ordinary notice).
+        "substitute": {"replaced_submission_id": notice.replaced_submission_id, "cause": notice.substitute_cause,
+                       "reason": notice.substitute_reason} if notice.replaced_submission_id else None,
     }
 
 
@@ -362,3 +372,14 @@ def finalize(challenge_id):
     return {**challenge_json(challenge), "project_id": project.id}
 
 
+
+
+@endpoint("/challenges/<int:challenge_id>/substitute", ["POST"], roles=["admin"], form=SubstituteForm, tag="公示",
+          summary="递补（管理员）：已挂帅、合同签订前（项目未进入建设阶段），挂帅单位主动放弃或被取消资格 "
+                  "{reason, cause?: withdrawn|disqualified} → 其项目终止，最终排名下一名有效候选单位递补，"
+                  "榜单回到 notice 并发布新的公示；没有候选单位或已签约 409")
+def substitute(challenge_id):
+    challenge = _challenge(challenge_id)
+    form = validate_json(SubstituteForm, json_body())
+    notice_ops.withdraw_winner(api_user(), challenge, reason=form.reason.data, cause=form.cause.data or "withdrawn")
+    return _notice_json(challenge, notice_ops.current_notice(challenge))

@@ -231,8 +231,10 @@ def race(challenge, user=None):
 
 def challenge_project_id(challenge):
     """The project the award put in the library (the winner's pilot after a race)."""
+    # After a 递补 the withdrawn winner's project is terminated: the live one (the newest) counts.
     return db.session.scalar(sa.select(Project.id).where(Project.challenge_id == challenge.id,
-                                                         Project.kind == "main").order_by(Project.id).limit(1))
+                                                         Project.kind == "main")
+                             .order_by((Project.stage == "terminated").asc(), Project.id.desc()).limit(1))
 
 
 def pilot_evidence(submission_id):
