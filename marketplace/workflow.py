@@ -146,7 +146,11 @@ def _wire_rules():
     from marketplace.challenges.permissions import can_read_challenge_file
     from marketplace.files.operations import register_reader
     from marketplace.notices.permissions import can_read_objection_file
-    from marketplace.projects.permissions import can_read_project_file
+    from marketplace.projects.permissions import (
+        can_read_pilot_evidence_file,
+        can_read_project_file,
+        hides_pilot_evidence_file_name,
+    )
     from marketplace.review.permissions import evaluator_access
     from marketplace.submissions.permissions import (
         can_read_submission_file,
@@ -158,5 +162,10 @@ def _wire_rules():
     register_reader("challenge", can_read_challenge_file)
     register_reader("submission", can_read_submission_file, hides_submission_file_name)
     register_reader("objection", can_read_objection_file)
-    register_reader(("project", "progress_report"),
-                    lambda user, stored: stored.removed_at is None and can_read_project_file(user, stored))
+    register_reader("project", lambda user, stored: stored.removed_at is None and can_read_project_file(user, stored))
+    # Progress-report attachments: the project's people, and evaluators of a racer's entry (pilot
+    # evidence of confirmed reports, blind and conflict rules as for the entry).
+    register_reader("progress_report",
+                    lambda user, stored: stored.removed_at is None and (
+                        can_read_project_file(user, stored) or can_read_pilot_evidence_file(user, stored)),
+                    hides_pilot_evidence_file_name)

@@ -124,7 +124,9 @@ def _pilot_json(entry, round_):
         "milestones": [{"title": m["title"], "due_date": isoformat(m["due_date"]), "evidence": m["evidence"],
                         "status": m["status"].value, "percent": m["percent"],
                         "completed_at": isoformat(m["completed_at"]),
-                        "reports": [{**r, "confirmed_at": isoformat(r["confirmed_at"])} for r in m["reports"]]}
+                        "reports": [{**r, "confirmed_at": isoformat(r["confirmed_at"]),
+                                     "files": [{**f, "name": f"附件-{f['id']}.{f['kind']}"} if round_.blind else f
+                                               for f in r["files"]]} for r in m["reports"]]}
                        for m in evidence["milestones"]],
     }
 

@@ -239,7 +239,10 @@ def challenge_project_id(challenge):
 
 def pilot_evidence(submission_id):
     """What evaluators see next to a racer's entry: the pilot's milestones, and its confirmed
-    progress reports with their measured indicators. Nothing here names the provider."""
+    progress reports with their measured indicators and attachments (file_json; the caller gives
+    neutral names in a blind round). Nothing else here names the provider."""
+    from marketplace.files.operations import file_json, live_files
+    from marketplace.projects.operations import REPORT_OWNER_TYPE
     from marketplace.projects.states import ReportStatus
 
     project = db.session.scalar(sa.select(Project).where(Project.submission_id == submission_id))
@@ -251,7 +254,9 @@ def pilot_evidence(submission_id):
         milestones.append({"title": m.title, "due_date": m.due_date, "evidence": m.evidence,
                            "status": m.status, "percent": m.percent, "completed_at": m.completed_at,
                            "reports": [{"percent": r.percent, "narrative": r.narrative, "indicators": r.indicators,
-                                        "confirmed_at": r.decided_at} for r in reports]})
+                                        "confirmed_at": r.decided_at,
+                                        "files": [file_json(f) for f in live_files(REPORT_OWNER_TYPE, r.id)]}
+                                       for r in reports]})
     return {"project_id": project.id, "stage": project.stage, "status": racer_status(project),
             "milestones_done": sum(1 for m in project.milestones if m.status == MilestoneStatus.completed),
             "milestones_total": len(project.milestones), "paid_fen": project.paid_fen,

@@ -72,7 +72,14 @@ def pilot_evidence(round_, entries):
     if round_.position == 1 or round_.challenge.race_slots <= 1:
         return {}
     found = {e.submission_id: project_queries.pilot_evidence(e.submission_id) for e in entries}
-    return {k: v for k, v in found.items() if v is not None}
+    evidence = {k: v for k, v in found.items() if v is not None}
+    if round_.blind:
+        # Blind: attachments are listed (and downloaded) under neutral names.
+        for pilot in evidence.values():
+            for milestone in pilot["milestones"]:
+                for report in milestone["reports"]:
+                    report["files"] = [{**f, "name": f"附件-{f['id']}.{f['kind']}"} for f in report["files"]]
+    return evidence
 
 
 @bp.post("/review/rounds/<int:round_id>/declaration")
