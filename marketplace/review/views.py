@@ -487,6 +487,15 @@ def template_list():
     return render_template("review/templates.html", templates=templates.current_templates())
 
 
+@bp.get("/admin/evaluation-templates/<int:family_id>/versions")
+@login_required
+def template_versions(family_id):
+    """A template's versions: what each changed (criteria diff) and which challenges copied it."""
+    require_role("admin")
+    history = templates.history(family_id)
+    return render_template("review/template_versions.html", current=history[0]["template"], history=history)
+
+
 @bp.route("/admin/evaluation-templates/new", methods=["GET", "POST"])
 @login_required
 def template_new():
