@@ -113,7 +113,7 @@ def test_substitute_chain_without_a_race(world, as_user, api):
     assert [p.stage.value for p in _projects(cid)] == ["terminated", "terminated", "application"]
 
 
-def test_substitute_after_a_race_continues_the_closed_pilot(world, as_user, api):
+def test_substitute_after_a_race_continues_the_closed_pilot(world, as_user, api, client):
     w, order = _awarded(world, as_user, n_providers=3, race_slots=2, rounds=[
         round_plan("方案评审", blind=True), round_plan("终期评审")])
     cid = w.challenge.id
@@ -135,6 +135,13 @@ def test_substitute_after_a_race_continues_the_closed_pilot(world, as_user, api)
     assert db.session.get(Project, winner_pilot.id).stage == ProjectStage.terminated
     assert db.session.get(Project, runner_up_pilot.id).kind.value == "pilot"  # keeps its record
     assert api().get(f"/challenges/{cid}").json["project_id"] == main.id
+    # The public race: the first winner withdrew, the runner-up (its pilot) won; no extra racer.
+    race = api().get(f"/challenges/{cid}/race").json
+    assert [(r["project_id"], r["status"]) for r in race["racers"]] == [
+        (winner_pilot.id, "withdrawn"), (runner_up_pilot.id, "winner")]
+    assert "经查投标材料造假" in race["racers"][0]["ended_reason"]
+    page = client.get(f"/challenges/{cid}").get_data(as_text=True)
+    assert page.count('data-testid="racer-row"') == 2 and "挂帅资格取消（已递补）" in page and "胜出（挂帅）" in page
 
 
 def test_no_substitute_once_contracted_or_outside_an_award(world, as_user):
