@@ -42,7 +42,7 @@ ACTION_LABELS = {
     "challenge.uphold_objection": "异议成立，重新评审",
     "challenge.award": "挂帅",
     "challenge.award_result": "确定揭榜结果",
-    "challenge.substitute": "中标单位退出，递补公示",
+    "challenge.substitute": "挂帅单位退出，递补公示",
     "challenge.extend": "延长截止时间",
     "challenge.entries_counted": "截止时统计有效方案",
     "challenge.attach": "上传榜单附件",
@@ -77,7 +77,7 @@ ACTION_LABELS = {
     "evaluation_template.edit": "修改评审方案模板（新版本）",
     # notices and objections
     "notice.publish": "发布结果公示",
-    "notice.withdraw_winner": "中标单位退出或被取消资格（递补）",
+    "notice.withdraw_winner": "挂帅单位退出或被取消资格（递补）",
     "notice.publish_substitute": "发布递补公示",
     "objection.lodge": "提出异议",
     "objection.dismissed": "驳回异议",

@@ -190,7 +190,7 @@ def withdraw_winner(actor, challenge, *, reason, cause="withdrawn"):
     reason = (reason or "").strip()
     errors = {}
     if not reason:
-        errors["reason"] = "请填写中标单位退出或被取消资格的理由"
+        errors["reason"] = "请填写挂帅单位退出或被取消资格的理由"
     if cause not in SUBSTITUTE_CAUSES:
         errors["cause"] = "情形应为 withdrawn（主动放弃）或 disqualified（被取消资格）"
     if errors:

@@ -67,7 +67,8 @@ def notice(challenge_id):
                            objection_form=ObjectionForm(), resolve_form=ResolveForm(), action_form=EmptyForm(),
                            upload_form=UploadForm(), attachments=_attachments(own_objections, all_objections),
                            withdrawn=history, last_panel=_last_panel(challenge) if is_admin(user) else [],
-                           replaced=replaced, causes=ops.SUBSTITUTE_CAUSES)
+                           replaced=replaced, causes=ops.SUBSTITUTE_CAUSES,
+                           replaced_ids=ops.replaced_submission_ids(challenge))
 
 
 def _replaced_name(notice):
@@ -173,7 +174,7 @@ def substitute(challenge_id):
             db.session.rollback()
             flash(exc.message, "danger")
         else:
-            flash("已记录中标单位退出，递补公示已发布", "success")
+            flash("已记录挂帅单位退出，递补公示已发布", "success")
             return redirect(url_for("notices.notice", challenge_id=challenge.id))
     winner = next((r for r in current.ranking if r["submission_id"] == current.winner_submission_id), None)
     candidate = ops.substitute_candidate(challenge, current)

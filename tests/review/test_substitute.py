@@ -189,7 +189,7 @@ def test_substitute_page_confirms_and_keeps_what_was_typed(world, as_user, app):
     assert w.providers[1][0].name in page and 'data-testid="substitute-candidate"' in page
     token = csrf_token(web, url)
     empty = web.post(url, data={"csrf_token": token, "cause": "disqualified", "reason": ""})
-    assert empty.status_code == 200 and "请填写中标单位退出或被取消资格的理由" in empty.get_data(as_text=True)
+    assert empty.status_code == 200 and "请填写挂帅单位退出或被取消资格的理由" in empty.get_data(as_text=True)
     assert 'value="disqualified" id="cause-disqualified" checked' in empty.get_data(as_text=True)
     done = web.post(url, data={"csrf_token": token, "cause": "disqualified", "reason": "违反承诺"})
     assert done.status_code == 302
