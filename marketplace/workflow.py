@@ -17,6 +17,9 @@ lives them:
 5. objection upheld      → the challenge goes back to `evaluating`, the last round reopens
 6. award confirmed       → `awarded`, and the winner's project enters the key-project library
                            (after a race: the winner's pilot becomes it; the other pilots close)
+7. winner withdrawn      → 递补 (before the contract only): the winner's project ends, the
+                           challenge goes back to `notice` and a new notice proposes the
+                           next-ranked entry; its award (6.) makes the substitute's project
 
 Receivers run synchronously inside the acting request's transaction: a move that fails undoes
 the act that triggered it. Notification subscribers (each area's `notifications.py`) are wired
@@ -109,6 +112,15 @@ def on_award_confirmed(challenge, *, actor, winner, **_):
     notice_notes.awarded(challenge, winner=winner, project=project)
 
 
+# 7. winner withdrawn or disqualified (递补)
+def on_winner_withdrawn(challenge, *, actor, notice, withdrawn, substitute, cause, reason, **_):
+    label = notice_ops.SUBSTITUTE_CAUSES[cause]
+    project_ops.withdraw_award_project(actor, challenge, reason=f"{withdrawn.provider.name}{label}：{reason}")
+    challenge_ops.reopen_notice(actor, challenge, reason=f"递补公示：原挂帅单位{label}（{reason}）")
+    new_notice = notice_ops.publish_substitute_notice(actor, challenge, notice, substitute, cause=cause, reason=reason)
+    notice_notes.substituted(challenge, notice=new_notice, withdrawn=withdrawn, substitute=substitute)
+
+
 MOVES = [
     (challenge_events.plan_written, on_plan_written),
     (challenge_events.challenge_closed, on_challenge_closed),
@@ -116,6 +128,7 @@ MOVES = [
     (review_events.round_published, on_round_published),
     (notice_events.objection_upheld, on_objection_upheld),
     (notice_events.award_confirmed, on_award_confirmed),
+    (notice_events.winner_withdrawn, on_winner_withdrawn),
 ]
 
 
@@ -133,7 +146,11 @@ def _wire_rules():
     from marketplace.challenges.permissions import can_read_challenge_file
     from marketplace.files.operations import register_reader
     from marketplace.notices.permissions import can_read_objection_file
-    from marketplace.projects.permissions import can_read_project_file
+    from marketplace.projects.permissions import (
+        can_read_pilot_evidence_file,
+        can_read_project_file,
+        hides_pilot_evidence_file_name,
+    )
     from marketplace.review.permissions import evaluator_access
     from marketplace.submissions.permissions import (
         can_read_submission_file,
@@ -145,5 +162,10 @@ def _wire_rules():
     register_reader("challenge", can_read_challenge_file)
     register_reader("submission", can_read_submission_file, hides_submission_file_name)
     register_reader("objection", can_read_objection_file)
-    register_reader(("project", "progress_report"),
-                    lambda user, stored: stored.removed_at is None and can_read_project_file(user, stored))
+    register_reader("project", lambda user, stored: stored.removed_at is None and can_read_project_file(user, stored))
+    # Progress-report attachments: the project's people, and evaluators of a racer's entry (pilot
+    # evidence of confirmed reports, blind and conflict rules as for the entry).
+    register_reader("progress_report",
+                    lambda user, stored: stored.removed_at is None and (
+                        can_read_project_file(user, stored) or can_read_pilot_evidence_file(user, stored)),
+                    hides_pilot_evidence_file_name)

@@ -14,7 +14,14 @@ from marketplace.notices.models import Objection
 from marketplace.projects import queries as project_queries
 from marketplace.review import operations as ops
 from marketplace.review import queries
-from marketplace.review.forms import ObjectionForm, ReplaceMemberForm, ReportSignForm, ResolveForm, SheetReturnForm
+from marketplace.review.forms import (
+    ObjectionForm,
+    ReplaceMemberForm,
+    ReportSignForm,
+    ResolveForm,
+    SheetReturnForm,
+    SubstituteForm,
+)
 from marketplace.review.permissions import notice_public
 from marketplace.review.states import RoundStatus
 from marketplace.submissions.forms import UploadForm
@@ -100,6 +107,14 @@ def _entry_json(entry, blind, round_=None):
     files = [file_ops.file_json(f) for f in file_ops.live_files("submission", entry.submission_id)]
     data["files"] = [{**f, "name": f"附件-{f['id']}.{f['kind']}"} for f in files] if blind else files
     data["pilot"] = _pilot_json(entry, round_) if round_ is not None else None
+    if round_ is not None and ops.round_metric_criteria(round_):
+        # Metric criteria: the declared value and the computed score, for the plausibility check.
+        declared = ops.declared_values(round_, [entry])
+        computed = ops.preview_computed(round_)
+        data["metric_values"] = [{"criterion_id": c.id, "value": declared.get((entry.submission_id, c.id)),
+                                  "points": str(computed[(entry.submission_id, c.id)])
+                                  if (entry.submission_id, c.id) in computed else None}
+                                 for c in ops.round_metric_criteria(round_)]
     return data
 
 
@@ -117,7 +132,9 @@ def _pilot_json(entry, round_):
         "milestones": [{"title": m["title"], "due_date": isoformat(m["due_date"]), "evidence": m["evidence"],
                         "status": m["status"].value, "percent": m["percent"],
                         "completed_at": isoformat(m["completed_at"]),
-                        "reports": [{**r, "confirmed_at": isoformat(r["confirmed_at"])} for r in m["reports"]]}
+                        "reports": [{**r, "confirmed_at": isoformat(r["confirmed_at"]),
+                                     "files": [{**f, "name": f"附件-{f['id']}.{f['kind']}"} if round_.blind else f
+                                               for f in r["files"]]} for r in m["reports"]]}
                        for m in evidence["milestones"]],
     }
 
@@ -142,6 +159,9 @@ def _sheet_json(member):
                     "points": f"{s.points_centi / 100:.2f}", "comment": s.comment}
                    for s in sorted(ops.sheet_scores(member).values(), key=lambda s: (s.submission_id, s.criterion_id))],
         "totals": {str(k): f"{v:.2f}" for k, v in ops.sheet_totals(member).items()},
+        "metric_checks": [{"submission_id": c.submission_id, "criterion_id": c.criterion_id, "verdict": c.verdict,
+                           "note": c.note} for c in sorted(ops.metric_checks(member).values(),
+                                                          key=lambda c: (c.submission_id, c.criterion_id))],
     }
 
 
@@ -154,17 +174,21 @@ def get_sheet(round_id):
 
 
 @endpoint("/rounds/<int:round_id>/sheet", ["PUT"], roles=["evaluator"], tag="评审",
-          summary="保存评分草稿 {scores: [{submission_id, criterion_id, points, comment}]}；越界 → 422")
+          summary="保存评分草稿 {scores: [{submission_id, criterion_id, points, comment}], "
+                  "metric_checks?: [{submission_id, criterion_id, verdict: plausible|doubtful, note（存疑必填）}]}；越界 → 422")
 def put_sheet(round_id):
     round_ = ops.get_round(round_id)
-    scores = json_body().get("scores", [])
+    body = json_body()
+    scores, checks = body.get("scores", []), body.get("metric_checks", [])
     if not isinstance(scores, list):
         raise ValidationFailed(fields={"scores": "应为评分列表"})
-    return _sheet_json(ops.save_sheet(api_user(), round_, scores))
+    if not isinstance(checks, list):
+        raise ValidationFailed(fields={"metric_checks": "应为指标核验列表"})
+    return _sheet_json(ops.save_sheet(api_user(), round_, scores, checks))
 
 
 @endpoint("/rounds/<int:round_id>/sheet/submit", ["POST"], roles=["evaluator"], tag="评审",
-          summary="提交评分表（锁定）；不完整 → 422")
+          summary="提交评分表（锁定）；不完整（含指标申报值未核验）→ 422")
 def submit_sheet(round_id):
     return _sheet_json(ops.submit_sheet(api_user(), ops.get_round(round_id)))
 
@@ -203,8 +227,10 @@ def _report_json(round_):
             "status": "signed" if round_.report_sha256 else "signing", "sha256": round_.report_sha256,
             "frozen_at": isoformat(round_.report_frozen_at), "aggregation": content["aggregation"],
             "note": content["note"],
-            "entries": [{k: e[k] for k in ("submission_id", "label", "score", "rank", "advanced",
-                                           "evaluator_totals", "flags")} for e in content["entries"]],
+            "entries": [{**{k: e[k] for k in ("submission_id", "label", "score", "rank", "advanced",
+                                              "evaluator_totals", "flags")},
+                         **({"metric_doubts": e["metric_doubts"]} if e.get("metric_doubts") else {})}
+                        for e in content["entries"]],
             "signatures": [{"evaluator_id": m.evaluator_id, "signed_at": isoformat(m.report_signed_at),
                             "dissent": m.report_dissent, "refused": m.report_refused}
                            for m in ops.members(round_)]}
@@ -299,6 +325,9 @@ def _notice_json(challenge, notice):
                     for r in notice.ranking],
         "proposed_winners": [{k: winner[k] for k in ("submission_id", "provider_id", "provider_name", "score")}],
         "winner": winner if challenge.state.value == "awarded" else None,
+        # 递补公示: the award it replaces (None on an ordinary notice).
+        "substitute": {"replaced_submission_id": notice.replaced_submission_id, "cause": notice.substitute_cause,
+                       "reason": notice.substitute_reason} if notice.replaced_submission_id else None,
     }
 
 
@@ -372,3 +401,14 @@ def finalize(challenge_id):
     return {**challenge_json(challenge), "project_id": project.id}
 
 
+
+
+@endpoint("/challenges/<int:challenge_id>/substitute", ["POST"], roles=["admin"], form=SubstituteForm, tag="公示",
+          summary="递补（管理员）：已挂帅、合同签订前（项目未进入建设阶段），挂帅单位主动放弃或被取消资格 "
+                  "{reason, cause?: withdrawn|disqualified} → 其项目终止，最终排名下一名有效候选单位递补，"
+                  "榜单回到 notice 并发布新的公示；没有候选单位或已签约 409")
+def substitute(challenge_id):
+    challenge = _challenge(challenge_id)
+    form = validate_json(SubstituteForm, json_body())
+    notice_ops.withdraw_winner(api_user(), challenge, reason=form.reason.data, cause=form.cause.data or "withdrawn")
+    return _notice_json(challenge, notice_ops.current_notice(challenge))

@@ -45,3 +45,14 @@ def edit_template(template_id):
     new = templates.edit_template(api_user(), template, name=form.name.data, description=form.description.data or "",
                                   rounds=templates.plan_json(form.plan()))
     return templates.template_json(new)
+
+
+@endpoint("/evaluation-templates/<int:template_id>/versions", roles=["admin"], tag="评审方案模板",
+          summary="评审方案模板的全部版本（新到旧）：每版相对上一版的改动，以及复制了该版本的榜单（管理员）")
+def template_versions(template_id):
+    from marketplace.core.timeutil import isoformat
+
+    return {"items": [{**templates.template_json(h["template"]), "current": h["template"].current,
+                       "created_at": isoformat(h["template"].created_at), "changes": h["changes"],
+                       "challenges": [{"id": c.id, "title": c.title, "status": c.state.value} for c in h["challenges"]]}
+                      for h in templates.history(template_id)]}

@@ -240,6 +240,12 @@ def award(actor, challenge):
     return _transition(actor, challenge, "award")
 
 
+def reopen_notice(actor, challenge, *, reason):
+    """递补: the winner withdrew or was disqualified before the contract; the challenge goes back
+    to `notice` for the next-ranked entry (decided by the workflow)."""
+    return _transition(actor, challenge, "substitute", reason=reason)
+
+
 def close_due_challenges(now=None) -> int:
     """Close every published challenge whose deadline has passed (cheap when there are none)."""
     now = now or utcnow()

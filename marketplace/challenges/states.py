@@ -2,7 +2,8 @@
 
 draft → pending_review → published → closed → evaluating → racing (only with >1 slot) → notice
 → awarded; pending_review → draft (returned); published → cancelled (撤榜); closed → failed
-(流标); notice → evaluating (an objection upheld).
+(流标); notice → evaluating (an objection upheld); awarded → notice (递补: the winner withdrew or was
+disqualified before the contract, the next-ranked entry is put to a new notice).
 """
 
 from marketplace.core.enums import LabeledEnum
@@ -34,6 +35,7 @@ ACTIONS = {
     "publish_notice": "发布公示",
     "uphold_objection": "异议成立，重新评审",
     "award": "挂帅",
+    "substitute": "递补公示",
 }
 
 S = ChallengeState
@@ -54,6 +56,7 @@ CHALLENGE_MACHINE = StateMachine(
         (S.racing, "publish_notice"): S.notice,
         (S.notice, "uphold_objection"): S.evaluating,
         (S.notice, "award"): S.awarded,
+        (S.awarded, "substitute"): S.notice,
     },
 )
 

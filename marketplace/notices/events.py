@@ -10,3 +10,6 @@ objection_lodged = _signals.signal("objection.lodged")  # sender: the objection
 objection_dismissed = _signals.signal("objection.dismissed")  # sender: the objection
 objection_upheld = _signals.signal("objection.upheld")  # sender: the objection; actor
 award_confirmed = _signals.signal("award.confirmed")  # actor, notice, winner (Submission)
+# 递补: the awarded winner withdrew or was disqualified; actor, notice (the superseded one),
+# withdrawn and substitute (Submissions), cause, reason
+winner_withdrawn = _signals.signal("award.winner_withdrawn")

@@ -22,6 +22,13 @@ class Notice(IdMixin, db.Model):
     ranking: Mapped[list] = mapped_column(sa.JSON)  # [{rank, submission_id, provider_id, provider_name, score}]
     winner_submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an objection was upheld
+    # 递补: the awarded winner withdrew or was disqualified before the contract; this notice was
+    # superseded by a new one proposing the next-ranked entry.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # On the substitute notice (递补公示): whose place it takes, why, and how (withdrawn | disqualified).
+    replaced_submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+    substitute_cause: Mapped[str | None] = mapped_column(sa.String(16))
+    substitute_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     challenge: Mapped[Challenge] = relationship()
 

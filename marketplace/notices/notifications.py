@@ -54,6 +54,29 @@ def awarded(challenge, *, winner, project):
            link=_notice_link(challenge))
 
 
+def substituted(challenge, *, notice, withdrawn, substitute):
+    """递补公示, one notice per person: the withdrawn winner (with the reason), the substitute, and
+    the department and every other participant."""
+    from marketplace.notices.operations import SUBSTITUTE_CAUSES
+
+    cause = SUBSTITUTE_CAUSES[notice.substitute_cause]
+    until = f"公示期至 {format_datetime(notice.ends_at)}" if notice.ends_at else "公示期由平台确认结束"
+    link = _notice_link(challenge)
+    withdrawn_users = organisation_users(withdrawn.provider_id)
+    substitute_users = organisation_users(substitute.provider_id)
+    notify(withdrawn_users, "notice.substitute", "挂帅资格已取消",
+           f"贵单位在榜单“{challenge.title}”中的挂帅资格已取消（{cause}）。理由：{notice.substitute_reason}。"
+           "相应项目已终止，榜单递补下一名候选单位并重新公示。", link=link)
+    notify(substitute_users, "notice.substitute", "递补为拟挂帅单位",
+           f"榜单“{challenge.title}”原挂帅单位{cause}，贵单位作为排名下一位的候选单位递补为拟挂帅单位，"
+           f"现予公示。{until}。", link=link)
+    told = {u.id for u in [*withdrawn_users, *substitute_users]}
+    others = [u for u in [*entrant_users(challenge), *organisation_users(challenge.department_id)] if u.id not in told]
+    notify(others, "notice.substitute", "递补公示",
+           f"榜单“{challenge.title}”原挂帅单位{withdrawn.provider.name}{cause}（{notice.substitute_reason}），"
+           f"递补 {substitute.provider.name} 为拟挂帅单位，现予公示。{until}。如有异议，请在公示期内提出。", link=link)
+
+
 SUBSCRIPTIONS = [
     (events.notice_published, on_notice_published),
     (events.objection_lodged, on_objection_lodged),

@@ -43,7 +43,8 @@ def withdrawn_notice(challenge) -> Notice | None:
 
 
 def current_notice(challenge) -> Notice | None:
-    return db.session.scalar(sa.select(Notice).where(Notice.challenge_id == challenge.id, Notice.withdrawn_at.is_(None))
+    return db.session.scalar(sa.select(Notice).where(Notice.challenge_id == challenge.id, Notice.withdrawn_at.is_(None),
+                                                     Notice.superseded_at.is_(None))
                              .order_by(Notice.id.desc()).limit(1))
 
 
@@ -163,6 +164,76 @@ def finalize(actor, challenge):
     winner = db.session.get(Submission, notice.winner_submission_id)
     events.award_confirmed.send(challenge, actor=actor, notice=notice, winner=winner)
     return challenge
+
+
+SUBSTITUTE_CAUSES = {"withdrawn": "主动放弃", "disqualified": "被取消资格"}
+
+
+def substitute_candidate(challenge, notice) -> Submission | None:
+    """递补: the entry ranked next after the notice's winner in the final ranking that still
+    counts (not withdrawn or excluded). Winners replaced before rank above the current one."""
+    ids = [row["submission_id"] for row in notice.ranking]
+    if notice.winner_submission_id not in ids:
+        return None
+    later = ids[ids.index(notice.winner_submission_id) + 1:]
+    live = set(db.session.scalars(submission_queries.live_entries_query(challenge.id)
+                                  .where(Submission.id.in_(later)).with_only_columns(Submission.id)))
+    return next((db.session.get(Submission, i) for i in later if i in live), None)
+
+
+def withdraw_winner(actor, challenge, *, reason, cause="withdrawn"):
+    """递补: the admin records that the awarded winner withdrew or was disqualified before the
+    contract. The workflow ends the winner's project (409 once it is past 招标, i.e. contracted),
+    sends the challenge back to `notice` and publishes a new notice for the next-ranked entry."""
+    if actor is None or actor.role.value != "admin":
+        raise NotAllowed("只有平台管理员可以办理递补")
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "请填写挂帅单位退出或被取消资格的理由"
+    if cause not in SUBSTITUTE_CAUSES:
+        errors["cause"] = "情形应为 withdrawn（主动放弃）或 disqualified（被取消资格）"
+    if errors:
+        raise ValidationFailed(fields=errors)
+    notice = current_notice(challenge)
+    if challenge.state != S.awarded or notice is None:
+        raise Conflict(f"榜单状态为“{challenge.state.label}”，只有已挂帅的榜单可以递补")
+    withdrawn = db.session.get(Submission, notice.winner_submission_id)
+    substitute = substitute_candidate(challenge, notice)
+    if substitute is None:
+        raise Conflict("最终排名中已没有可递补的候选单位（其余方案已撤回、未计入或已被递补），不能递补")
+    record(actor, "notice.withdraw_winner", notice, before={"winner_submission_id": withdrawn.id},
+           after={"cause": cause, "reason": reason, "substitute_submission_id": substitute.id})
+    events.winner_withdrawn.send(challenge, actor=actor, notice=notice, withdrawn=withdrawn, substitute=substitute,
+                                 cause=cause, reason=reason)
+    return challenge
+
+
+def publish_substitute_notice(actor, challenge, previous, substitute, *, cause, reason):
+    """递补公示: the challenge is back in `notice` (moved by the workflow); the previous notice is
+    superseded and a new one, with the same final ranking, proposes the substitute for the
+    challenge's notice period. Objections and the award then work as for any notice."""
+    if challenge.state != S.notice:
+        raise Conflict(f"榜单状态为“{challenge.state.label}”，不能发布递补公示")
+    now = utcnow()
+    previous.superseded_at = now
+    notice = Notice(challenge_id=challenge.id, round_id=previous.round_id, published_at=now,
+                    ends_at=notice_end(now, challenge.notice_days), ranking=previous.ranking,
+                    winner_submission_id=substitute.id, replaced_submission_id=previous.winner_submission_id,
+                    substitute_cause=cause, substitute_reason=reason)
+    db.session.add(notice)
+    db.session.flush()
+    record(actor, "notice.publish_substitute", notice, after={
+        "challenge_id": challenge.id, "winner_submission_id": substitute.id, "ends_at": notice.ends_at,
+        "replaced_submission_id": previous.winner_submission_id, "superseded_notice_id": previous.id,
+        "cause": cause, "reason": reason})
+    return notice
+
+
+def replaced_submission_ids(challenge) -> set[int]:
+    """Entries whose award was withdrawn for a substitute (递补)."""
+    return set(db.session.scalars(sa.select(Notice.replaced_submission_id).where(
+        Notice.challenge_id == challenge.id, Notice.replaced_submission_id.is_not(None))))
 
 
 def attach_to_objection(actor, objection, upload):

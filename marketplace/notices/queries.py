@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from marketplace.challenges.states import ChallengeState
 from marketplace.extensions import db
-from marketplace.notices.operations import current_notice
+from marketplace.notices.operations import current_notice, replaced_submission_ids
 from marketplace.review.models import EvaluationRound, RoundEntry
 from marketplace.review.states import RoundStatus
 
@@ -16,6 +16,7 @@ STAGES = {
     "proposed_winner": "拟挂帅（公示中）",
     "not_selected": "未中选",
     "winner": "挂帅",
+    "replaced": "挂帅资格取消（已递补）",
     "withdrawn": "已撤回",
 }
 
@@ -34,7 +35,9 @@ def entry_stage(submission):
             .where(RoundEntry.submission_id == submission.id, RoundEntry.advanced.is_not(None),
                    EvaluationRound.status == RoundStatus.closed)).all()
         notice = current_notice(challenge) if challenge.state in (ChallengeState.notice, ChallengeState.awarded) else None
-        if notice is not None:
+        if notice is not None and submission.id in replaced_submission_ids(challenge):
+            code = "replaced"
+        elif notice is not None:
             if notice.winner_submission_id == submission.id:
                 code = "winner" if challenge.state == ChallengeState.awarded else "proposed_winner"
             else:

@@ -7,7 +7,7 @@ from marketplace.challenges.models import Challenge
 from marketplace.challenges.permissions import can_view_challenge, is_admin
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
 from marketplace.core.pagination import paginate
 from marketplace.core.pdf import pdf_response, render_pdf
@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.notices import bp
 from marketplace.notices import operations as ops
 from marketplace.notices.models import Notice, Objection
-from marketplace.review.forms import ObjectionForm, ResolveForm
+from marketplace.review.forms import ObjectionForm, ResolveForm, SubstituteForm
 from marketplace.review.permissions import notice_public
 from marketplace.submissions.forms import UploadForm
 
@@ -60,12 +60,22 @@ def notice(challenge_id):
         any(r["provider_id"] == user.organisation_id for r in current.ranking) or bool(own_objections)
     history = db.session.scalars(sa.select(Notice).where(Notice.challenge_id == challenge.id,
                                                          Notice.withdrawn_at.is_not(None))).all()
+    replaced = _replaced_name(current)
     return render_template("notices/notice.html", challenge=challenge, notice=current, open=ops.notice_open(current),
                            own_objections=own_objections, all_objections=all_objections,
                            can_object=participating and challenge.state.value == "notice" and ops.notice_open(current),
                            objection_form=ObjectionForm(), resolve_form=ResolveForm(), action_form=EmptyForm(),
                            upload_form=UploadForm(), attachments=_attachments(own_objections, all_objections),
-                           withdrawn=history, last_panel=_last_panel(challenge) if is_admin(user) else [])
+                           withdrawn=history, last_panel=_last_panel(challenge) if is_admin(user) else [],
+                           replaced=replaced, causes=ops.SUBSTITUTE_CAUSES,
+                           replaced_ids=ops.replaced_submission_ids(challenge))
+
+
+def _replaced_name(notice):
+    """The provider a substitute notice (递补公示) replaces, as the previous notice published it."""
+    if notice.replaced_submission_id is None:
+        return None
+    return next((r["provider_name"] for r in notice.ranking if r["submission_id"] == notice.replaced_submission_id), "")
 
 
 def _last_panel(challenge):
@@ -141,6 +151,38 @@ def finalize(challenge_id):
     return redirect(url_for("notices.notice", challenge_id=challenge.id))
 
 
+@bp.route("/challenges/<int:challenge_id>/substitute", methods=["GET", "POST"])
+@login_required
+def substitute(challenge_id):
+    """递补, confirmed on its own page: who withdraws, who is next, and the reason."""
+    require_role("admin")
+    challenge = _notice_challenge(challenge_id)
+    current = ops.current_notice(challenge)
+    if challenge.state != ChallengeState.awarded or current is None:
+        raise NotFound()
+    form = SubstituteForm()
+    if form.validate_on_submit():
+        try:
+            ops.withdraw_winner(current_user, challenge, reason=form.reason.data, cause=form.cause.data or "withdrawn")
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                if name in form:
+                    form[name].errors = [message]
+        except Conflict as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            flash("已记录挂帅单位退出，递补公示已发布", "success")
+            return redirect(url_for("notices.notice", challenge_id=challenge.id))
+    winner = next((r for r in current.ranking if r["submission_id"] == current.winner_submission_id), None)
+    candidate = ops.substitute_candidate(challenge, current)
+    candidate_row = next((r for r in current.ranking if candidate and r["submission_id"] == candidate.id), None)
+    return render_template("notices/substitute.html", challenge=challenge, notice=current, form=form,
+                           winner=winner, candidate=candidate_row, causes=ops.SUBSTITUTE_CAUSES)
+
+
 @bp.get("/challenges/<int:challenge_id>/notice.pdf")
 def notice_pdf(challenge_id):
     """The notice as offices file it: issuing office, period "至 … 24:00 止", objection channel."""
@@ -168,7 +210,7 @@ def notice_pdf(challenge_id):
 def index():
     """Every published result notice (公示), newest first: running ones and those that ended in an award."""
     running = sa.select(Notice.id).join(Challenge, Challenge.id == Notice.challenge_id).where(
-        Notice.withdrawn_at.is_(None), Challenge.state.in_(NOTICE_STATES))
+        Notice.withdrawn_at.is_(None), Notice.superseded_at.is_(None), Challenge.state.in_(NOTICE_STATES))
     pagination = paginate(sa.select(Notice).where(Notice.id.in_(running))
                           .order_by(Notice.published_at.desc(), Notice.id.desc()))
     return render_template("notices/index.html", pagination=pagination, notice_open=ops.notice_open)

@@ -40,6 +40,9 @@ class Project(IdMixin, TimestampMixin, db.Model):
     challenge_id: Mapped[int | None] = mapped_column(sa.ForeignKey("challenges.id"), index=True)
     submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # 递补: the main project of a substitute winner whose racing pilot had already closed at the
+    # first award (the pilot keeps the entry; this project continues it).
+    pilot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"))
     stage: Mapped[ProjectStage] = mapped_column(enum_type(ProjectStage, "project_stage"),
                                                 default=ProjectStage.application)
     kind: Mapped[ProjectKind] = mapped_column(enum_type(ProjectKind, "project_kind"), default=ProjectKind.main,

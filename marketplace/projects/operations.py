@@ -155,6 +155,10 @@ def create_project_from_award(actor, challenge, submission):
     for the same entry returns the project already made."""
     budget_fen = min(submission.price_fen, challenge.budget_fen)
     existing = db.session.scalar(sa.select(Project).where(Project.submission_id == submission.id))
+    if existing is not None and existing.kind == ProjectKind.pilot and existing.stage == S.terminated:
+        # 递补 after a race: the substitute's pilot closed at the first award; a new main project
+        # continues it (linked), the pilot keeps its record.
+        return _create_from_pilot(actor, challenge, existing, budget_fen)
     if existing is not None:
         if existing.kind == ProjectKind.pilot:
             promote_pilot(actor, existing, approved_fen=budget_fen)
@@ -168,6 +172,46 @@ def create_project_from_award(actor, challenge, submission):
         description=challenge.outcomes or challenge.description, provider_id=submission.provider_id,
         department_id=challenge.department_id, challenge_id=challenge.id, submission_id=submission.id,
         announce=False)
+
+
+def _create_from_pilot(actor, challenge, pilot, budget_fen):
+    made = db.session.scalar(sa.select(Project).where(Project.pilot_id == pilot.id))
+    if made is not None:
+        return made
+    project = Project(
+        title=challenge.title, domain=challenge.domain, description=challenge.outcomes or challenge.description,
+        department_id=challenge.department_id, provider_id=pilot.provider_id, challenge_id=challenge.id,
+        pilot_id=pilot.id, created_by_id=getattr(actor, "id", None), stage=S.application, kind=ProjectKind.main,
+        approved_fen=budget_fen, paid_fen=0)
+    db.session.add(project)
+    db.session.flush()
+    record(actor, "project.create_from_pilot", project, after={
+        "title": project.title, "challenge_id": challenge.id, "pilot_id": pilot.id, "provider_id": pilot.provider_id,
+        "approved_fen": budget_fen, "stage": project.stage})
+    return project
+
+
+def award_project(challenge):
+    """The live main project an award put in the library (None when there is none)."""
+    return db.session.scalar(sa.select(Project).where(
+        Project.challenge_id == challenge.id, Project.kind == ProjectKind.main, Project.stage != S.terminated)
+        .order_by(Project.id.desc()).limit(1))
+
+
+# Before the contract: 建设 (build) starts once the procurement result is signed.
+BEFORE_CONTRACT = ORDER[:ORDER.index(S.build)]
+
+
+def withdraw_award_project(actor, challenge, *, reason):
+    """递补: the awarded winner withdrew or was disqualified; its project ends with the reason.
+    Only before the contract (申报 … 招标): from 建设 on the contract binds and there is no 递补
+    (409). No live project (already terminated by the admin): nothing to end."""
+    project = award_project(challenge)
+    if project is None:
+        return None
+    if project.stage not in BEFORE_CONTRACT:
+        raise Conflict(f"挂帅项目已进入“{project.stage.label}”阶段（合同已签订），不能递补")
+    return _move(actor, project, "terminate", reason=f"挂帅单位退出，递补：{reason}")
 
 
 # --- the horse race (赛马): pilot projects -----------------------------------------------------

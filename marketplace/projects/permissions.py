@@ -96,3 +96,33 @@ def can_read_project_file(user, stored):
         report = db.session.get(ProgressReport, stored.owner_id)
         project = report.project if report is not None else None
     return project is not None and can_view_project(user, project)
+
+
+def _evidence_access(user, stored):
+    """(may read, blind) for an evaluator and a confirmed progress report's attachment of a
+    racer's pilot: the entry's evaluator rules (a declared member of an open round containing the
+    entry, not conflicted with its provider; blind rounds hide names)."""
+    from marketplace.projects.models import ProgressReport
+    from marketplace.projects.states import ReportStatus
+    from marketplace.submissions.models import Submission
+    from marketplace.submissions.permissions import evaluator_access
+
+    if stored.owner_type != "progress_report" or not (_auth(user) and user.role == Role.evaluator):
+        return False, False
+    report = db.session.get(ProgressReport, stored.owner_id)
+    if report is None or report.status != ReportStatus.confirmed or report.project.submission_id is None:
+        return False, False
+    submission = db.session.get(Submission, report.project.submission_id)
+    return evaluator_access(user, submission) if submission is not None else (False, False)
+
+
+def can_read_pilot_evidence_file(user, stored) -> bool:
+    """Pilot evidence (试点佐证) for the mid-term and final rounds: evaluators who may see the
+    racer's entry read the attachments of its confirmed progress reports; a conflicted evaluator,
+    or one outside an open round, does not (404)."""
+    return _evidence_access(user, stored)[0]
+
+
+def hides_pilot_evidence_file_name(user, stored) -> bool:
+    """In a blind round an evaluator downloads pilot evidence under a neutral name."""
+    return not can_read_project_file(user, stored) and _evidence_access(user, stored)[1]

@@ -180,9 +180,13 @@ def challenge_project(challenge) -> Project | None:
 RACE_VISIBLE = ("racing", "notice", "awarded")
 
 
-def racer_status(project):
+def racer_status(project, successor=None):
+    """racing | eliminated | winner | withdrawn (the winner withdrew or was disqualified: 递补).
+    `successor`: the main project continuing this pilot after a 递补."""
+    if successor is not None:
+        return "withdrawn" if successor.stage == ProjectStage.terminated else "winner"
     if project.kind.value == "main":
-        return "winner"
+        return "withdrawn" if project.stage == ProjectStage.terminated else "winner"
     if project.stage == ProjectStage.terminated:
         return "eliminated"
     return "racing"
@@ -206,13 +210,17 @@ def race(challenge, user=None):
     insider = user is not None and getattr(user, "is_authenticated", False) and (
         user.role == Role.admin or (user.role == Role.department and user.organisation_id == challenge.department_id))
     public_names = race_names_public(challenge)
+    # 递补: a substitute's main project continues its closed pilot; the race lists the pilot.
+    successors = {p.pilot_id: p for p in projects if p.pilot_id is not None}
+    projects = [p for p in projects if p.pilot_id is None]
     racers = []
     for index, project in enumerate(projects):
         own = (user is not None and getattr(user, "is_authenticated", False) and user.role == Role.provider
                and user.organisation_id == project.provider_id)
         named = insider or public_names or own
         done = sum(1 for m in project.milestones if m.status == MilestoneStatus.completed)
-        status = racer_status(project)
+        status = racer_status(project, successors.get(project.id))
+        ended = status in ("eliminated", "withdrawn")
         racers.append({
             "label": f"赛马团队 {chr(ord('A') + index)}",
             "submission_id": project.submission_id if named else None,
@@ -220,8 +228,8 @@ def race(challenge, user=None):
             "provider_name": project.provider.name if named and project.provider else None,
             "project_id": project.id, "status": status, "milestones_done": done,
             "milestones_total": len(project.milestones),
-            "ended_at": project.stage_changed_at if status == "eliminated" else None,
-            "ended_reason": project.status_reason if status == "eliminated" else None,
+            "ended_at": project.stage_changed_at if ended else None,
+            "ended_reason": project.status_reason if ended else None,
         })
     return {"status": challenge.state.value, "names_public": public_names, "racers": racers,
             "pilot_budget_fen": challenge.pilot_budget_fen,
@@ -231,13 +239,18 @@ def race(challenge, user=None):
 
 def challenge_project_id(challenge):
     """The project the award put in the library (the winner's pilot after a race)."""
+    # After a 递补 the withdrawn winner's project is terminated: the live one (the newest) counts.
     return db.session.scalar(sa.select(Project.id).where(Project.challenge_id == challenge.id,
-                                                         Project.kind == "main").order_by(Project.id).limit(1))
+                                                         Project.kind == "main")
+                             .order_by((Project.stage == "terminated").asc(), Project.id.desc()).limit(1))
 
 
 def pilot_evidence(submission_id):
     """What evaluators see next to a racer's entry: the pilot's milestones, and its confirmed
-    progress reports with their measured indicators. Nothing here names the provider."""
+    progress reports with their measured indicators and attachments (file_json; the caller gives
+    neutral names in a blind round). Nothing else here names the provider."""
+    from marketplace.files.operations import file_json, live_files
+    from marketplace.projects.operations import REPORT_OWNER_TYPE
     from marketplace.projects.states import ReportStatus
 
     project = db.session.scalar(sa.select(Project).where(Project.submission_id == submission_id))
@@ -249,7 +262,9 @@ def pilot_evidence(submission_id):
         milestones.append({"title": m.title, "due_date": m.due_date, "evidence": m.evidence,
                            "status": m.status, "percent": m.percent, "completed_at": m.completed_at,
                            "reports": [{"percent": r.percent, "narrative": r.narrative, "indicators": r.indicators,
-                                        "confirmed_at": r.decided_at} for r in reports]})
+                                        "confirmed_at": r.decided_at,
+                                        "files": [file_json(f) for f in live_files(REPORT_OWNER_TYPE, r.id)]}
+                                       for r in reports]})
     return {"project_id": project.id, "stage": project.stage, "status": racer_status(project),
             "milestones_done": sum(1 for m in project.milestones if m.status == MilestoneStatus.completed),
             "milestones_total": len(project.milestones), "paid_fen": project.paid_fen,

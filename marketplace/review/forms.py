@@ -44,6 +44,14 @@ class ResolveForm(BaseForm):
                                validators=[Optional(), Length(max=5000, message="不能超过 5000 个字符")])
 
 
+class SubstituteForm(BaseForm):
+    """递补: the awarded winner withdrew (主动放弃) or was disqualified (被取消资格) before the contract."""
+    cause = StringField("情形", validators=[Optional(), Length(max=16)])
+    reason = TextAreaField("理由（公开，写入递补公示）",
+                           validators=[InputRequired("请填写挂帅单位退出或被取消资格的理由"),
+                                       Length(max=2000, message="不能超过 2000 个字符")])
+
+
 class ReplaceMemberForm(BaseForm):
     old_evaluator_id = IntegerField("被更换的专家", validators=[InputRequired("请选择被更换的专家"), NumberRange(1, 2**31 - 1)])
     new_evaluator_id = IntegerField("新专家", validators=[InputRequired("请选择新专家"), NumberRange(1, 2**31 - 1)])

@@ -129,6 +129,21 @@ class EntryMetric(db.Model):
 
 
 
+class MetricCheck(db.Model):
+    """An evaluator's plausibility check of a declared metric value on their sheet (issue 13:
+    metric criteria are computed, evaluators only confirm plausibility): 数值可信 or 存疑 (with a note)."""
+
+    __tablename__ = "metric_checks"
+    __table_args__ = (sa.CheckConstraint("verdict IN ('plausible', 'doubtful')", name="metric_check_verdict"),)
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("panel_members.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id", ondelete="CASCADE"), primary_key=True)
+    verdict: Mapped[str] = mapped_column(sa.String(10))
+    note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class EvaluatorDomain(db.Model):
     """An expert's fields (专家库): the random draw picks evaluators matching the domain."""
 

@@ -30,6 +30,7 @@ from marketplace.review.models import (
     EntryMetric,
     EvaluationRound,
     EvaluatorDomain,
+    MetricCheck,
     PanelMember,
     RoundEntry,
     Score,
@@ -299,8 +300,73 @@ def sheet_scores(member) -> dict:
     return {(s.submission_id, s.criterion_id): s for s in rows}
 
 
-def save_sheet(actor, round_, scores):
-    """Save a draft of the sheet. Points must lie within [0, max] (422 otherwise)."""
+VERDICTS = {"plausible": "数值可信", "doubtful": "存疑"}
+
+
+def metric_checks(member) -> dict:
+    """{(submission_id, criterion_id): MetricCheck} of this member's sheet."""
+    rows = db.session.scalars(sa.select(MetricCheck).where(MetricCheck.member_id == member.id))
+    return {(c.submission_id, c.criterion_id): c for c in rows}
+
+
+def round_metric_criteria(round_):
+    return [c for c in round_.criteria if c.kind == "metric"]
+
+
+def declared_values(round_, entries) -> dict:
+    """{(submission_id, criterion_id): declared value text} of the round's metric criteria."""
+    ids = [c.id for c in round_metric_criteria(round_)]
+    if not ids:
+        return {}
+    rows = db.session.scalars(sa.select(EntryMetric).where(
+        EntryMetric.submission_id.in_([e.submission_id for e in entries]), EntryMetric.criterion_id.in_(ids)))
+    return {(m.submission_id, m.criterion_id): m.value for m in rows}
+
+
+def _save_checks(member, round_, checks, errors):
+    """The evaluator's plausibility checks of the declared metric values: 数值可信, or 存疑 with a
+    note. Blank verdicts are left open in a draft."""
+    allowed = {e.submission_id for e in entries_for(member)}
+    criteria = {c.id: c for c in round_metric_criteria(round_)}
+    existing = metric_checks(member)
+    for index, item in enumerate(checks):
+        key = f"metric_checks.{index}"
+        if not isinstance(item, dict):
+            errors[key] = "指标核验格式不正确"
+            continue
+        try:
+            submission_id, criterion_id = int(item.get("submission_id")), int(item.get("criterion_id"))
+        except (TypeError, ValueError):
+            errors[key] = "请指明方案和指标"
+            continue
+        if submission_id not in allowed:
+            errors[f"{key}.submission_id"] = "该方案不在您的评分表中"
+            continue
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            errors[f"{key}.criterion_id"] = "该评分项不是本轮的指标类评分项"
+            continue
+        verdict = item.get("verdict") or ""
+        if verdict == "":
+            continue
+        if verdict not in VERDICTS:
+            errors[f"{key}.verdict"] = f"“{criterion.name}”的核验结果应为 plausible（数值可信）或 doubtful（存疑）"
+            continue
+        note = str(item.get("note") or "").strip()[:2000]
+        if verdict == "doubtful" and not note:
+            errors[f"{key}.note"] = f"“{criterion.name}”标记存疑时请写明理由"
+            continue
+        row = existing.get((submission_id, criterion_id))
+        if row is None:
+            row = MetricCheck(member_id=member.id, submission_id=submission_id, criterion_id=criterion_id)
+            db.session.add(row)
+            existing[(submission_id, criterion_id)] = row
+        row.verdict, row.note = verdict, note
+
+
+def save_sheet(actor, round_, scores, checks=()):
+    """Save a draft of the sheet. Points must lie within [0, max] (422 otherwise). `checks`: the
+    plausibility checks of declared metric values ({submission_id, criterion_id, verdict, note})."""
     member = require_membership(actor, round_)
     _require_open(round_)
     require_declared(member)
@@ -344,6 +410,8 @@ def save_sheet(actor, round_, scores):
             db.session.add(row)
             existing[(submission_id, criterion_id)] = row
         row.points_centi, row.comment = int(points * 100), comment
+    if checks:
+        _save_checks(member, round_, checks, errors)
     if errors:
         raise ValidationFailed(fields=errors)
     _move_sheet(member, "save")
@@ -380,6 +448,12 @@ def submit_sheet(actor, round_):
                 errors[key] = f"方案 {entry.label}“{criterion.name}”尚未评分"
             elif scoring.needs_comment(Decimal(row.points_centi) / 100, criterion.max_points) and not row.comment:
                 errors[key] = f"方案 {entry.label}“{criterion.name}”的分数处于最低或最高 10% 区间，请填写评语"
+    checks = metric_checks(member)
+    for entry in entries:
+        for criterion in round_metric_criteria(round_):
+            if (entry.submission_id, criterion.id) not in checks:
+                errors[f"metric_checks.{entry.submission_id}.{criterion.id}"] = (
+                    f"方案 {entry.label}“{criterion.name}”的申报值尚未核验（数值可信 / 存疑）")
     if errors:
         raise ValidationFailed("评分表不完整，不能提交", fields=errors)
     _move_sheet(member, "submit")
@@ -387,7 +461,9 @@ def submit_sheet(actor, round_):
     record(actor, "round.sheet_submit", member, after={
         "round_id": round_.id, "totals": {str(k): str(v) for k, v in sheet_totals(member, entries).items()},
         "scores": [[s.submission_id, s.criterion_id, s.points_centi] for s in sorted(
-            scores.values(), key=lambda s: (s.submission_id, s.criterion_id))]})
+            scores.values(), key=lambda s: (s.submission_id, s.criterion_id))],
+        **({"metric_checks": [[c.submission_id, c.criterion_id, c.verdict, c.note] for c in sorted(
+            checks.values(), key=lambda c: (c.submission_id, c.criterion_id))]} if checks else {})})
     return member
 
 
@@ -611,6 +687,9 @@ def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MAR
     criteria = [(c.id, c.weight, c.max_points) for c in round_.criteria]
     tie = round_.tie_break_criterion
     sheets = {m.id: sheet_scores(m) for m in panel}
+    metric_names = {c.id: c.name for c in round_metric_criteria(round_)}
+    checks = {m.id: metric_checks(m) for m in panel} if metric_names else {}
+    declared = declared_values(round_, entries) if metric_names else {}
     computed, how = computed_points(round_, entries)
     for criterion_id, info in how.items():
         if info.get("missing"):
@@ -632,6 +711,12 @@ def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MAR
                 {tie.id: points[tie.id]}, [(tie.id, tie.weight, tie.max_points)])
         if not totals:
             raise Conflict(f"方案 {entry.label} 的所有评审专家均已回避，无法计算结果，请调整专家组")
+        # Declared metric values an evaluator doubted (存疑): flagged for the admin's review.
+        doubts = [{"evaluator_id": member.evaluator_id, "criterion_id": cid, "criterion": name,
+                   "value": declared.get((submission.id, cid)), "note": check.note}
+                  for member in panel if member.evaluator_id in totals
+                  for cid, name in metric_names.items()
+                  if (check := checks[member.id].get((submission.id, cid))) is not None and check.verdict == "doubtful"]
         agg = scoring.aggregate(list(totals.values()), round_.aggregation.value)
         if agg.note:
             notes.add(agg.note)
@@ -641,7 +726,10 @@ def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MAR
             extra={
                 "evaluator_totals": {str(k): str(scoring.round2(v)) for k, v in totals.items()},
                 "spread": str(scoring.round2(scoring.std_dev(list(totals.values())))),
-                "flags": [f"评分偏离：专家 {eid}" for eid in scoring.deviations(totals, agg.value, margin)],
+                "flags": [f"评分偏离：专家 {eid}" for eid in scoring.deviations(totals, agg.value, margin)]
+                + [f"申报值存疑：专家 {d['evaluator_id']}（{d['criterion']} {d['value'] or '未申报'}：{d['note']}）"
+                   for d in doubts],
+                **({"metric_doubts": doubts} if doubts else {}),
                 "deviating_evaluators": scoring.deviations(totals, agg.value, margin),
                 "conflicts": conflicts, "method": agg.method, "note": agg.note,
                 "tie_break": str(scoring.round2(tie_agg.value)),
@@ -731,6 +819,8 @@ def report_content(round_) -> dict:
                      "conflicts": (e.details or {}).get("conflicts", []),
                      **({"computed": e.details["computed"]} if (e.details or {}).get("computed") else {}),
                      **({"normalised": e.details["normalised"]} if (e.details or {}).get("normalised") else {}),
+                     **({"metric_doubts": e.details["metric_doubts"]}
+                        if (e.details or {}).get("metric_doubts") else {}),
                      } for e in ranked_entries(round_)],
         **({"computed_criteria": computed_explanations(round_)} if computed_explanations(round_) else {}),
         "panel": [{"evaluator_id": m.evaluator_id, "name": names[m.evaluator_id]} for m in panel],

@@ -50,6 +50,7 @@ def results_rows(round_):
             "spread": d.get("spread"), "conflicts": d.get("conflicts", []), "method": d.get("method"),
             "tie_break": d.get("tie_break"), "deviating_evaluators": d.get("deviating_evaluators", []),
             "computed": d.get("computed", {}), "normalised": d.get("normalised"), "price_yuan": d.get("price_yuan"),
+            "metric_doubts": d.get("metric_doubts", []),
         })
     return rows
 

@@ -15,6 +15,7 @@ from marketplace.audit.operations import record
 from marketplace.core.errors import NotAllowed, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.review.models import EvaluationTemplate
+from marketplace.review.states import Aggregation
 
 
 def _require_admin(actor):
@@ -86,6 +87,124 @@ def get_version(version_id) -> EvaluationTemplate | None:
 def versions(family_id) -> list[EvaluationTemplate]:
     return db.session.scalars(sa.select(EvaluationTemplate).where(EvaluationTemplate.family_id == family_id)
                               .order_by(EvaluationTemplate.version.desc())).all()
+
+
+# What the versions page says changed between two versions (plan_json shapes), field by field.
+_ROUND_FIELDS = {"aggregation": "汇总方式", "advance_top": "晋级名额", "advance_threshold": "晋级分数线",
+                 "blind": "盲评", "min_panel": "最少专家人数", "normalise": "标准化参考分", "tie_break": "同分比较项"}
+_CRITERION_FIELDS = {"weight": "权重", "max_points": "满分", "kind": "类型", "description": "说明",
+                     "formula": "计算公式", "guidance": "评分指引"}
+_KINDS = {"judged": "专家评分", "price": "报价自动计算", "metric": "指标自动计算"}
+_AGGREGATIONS = {a.value: a.label for a in Aggregation}
+
+
+def _shown(field, value):
+    if field in ("formula", "guidance", "description"):
+        return None  # long values: only "changed" is said
+    if field == "kind":
+        return _KINDS.get(value, value)
+    if field == "aggregation":
+        return _AGGREGATIONS.get(value, value)
+    if field == "weight":
+        return f"{value}%"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "无" if value in (None, "") else str(value)
+
+
+def _field_changes(label, fields, old, new):
+    out = []
+    for field, name in fields.items():
+        before, after = old.get(field), new.get(field)
+        if field in ("guidance", "formula", "description"):
+            before, after = before or None, after or None
+        if before != after:
+            shown_before, shown_after = _shown(field, before), _shown(field, after)
+            out.append(f"{label}：{name}已修改" if shown_before is None
+                       else f"{label}：{name} {shown_before} → {shown_after}")
+    return out
+
+
+def plan_diff(old_rounds, new_rounds) -> list[str]:
+    """What changed from one version's plan to the next, in words (rounds and criteria matched by
+    name): rounds and criteria added or removed, changed settings, weights and points, reordering."""
+    changes = []
+    old_by_name = {r["name"]: r for r in old_rounds}
+    new_by_name = {r["name"]: r for r in new_rounds}
+    for r in new_rounds:
+        if r["name"] not in old_by_name:
+            changes.append(f"新增轮次“{r['name']}”（{'、'.join(c['name'] for c in r['criteria'])}）")
+    for r in old_rounds:
+        if r["name"] not in new_by_name:
+            changes.append(f"删除轮次“{r['name']}”")
+    kept_old = [r["name"] for r in old_rounds if r["name"] in new_by_name]
+    kept_new = [r["name"] for r in new_rounds if r["name"] in old_by_name]
+    if kept_old != kept_new:
+        changes.append(f"轮次顺序调整为：{' → '.join(kept_new)}")
+    for name in kept_new:
+        old, new = old_by_name[name], new_by_name[name]
+        changes += _field_changes(f"轮次“{name}”", _ROUND_FIELDS, old, new)
+        old_c = {c["name"]: c for c in old["criteria"]}
+        new_c = {c["name"]: c for c in new["criteria"]}
+        for c in new["criteria"]:
+            if c["name"] not in old_c:
+                changes.append(f"轮次“{name}”：新增评分项“{c['name']}”（{c['weight']}%，{_KINDS.get(c.get('kind'), '专家评分')}）")
+        for c in old["criteria"]:
+            if c["name"] not in new_c:
+                changes.append(f"轮次“{name}”：删除评分项“{c['name']}”（原 {c['weight']}%）")
+        kept_c_old = [c for c in old_c if c in new_c]
+        kept_c_new = [c for c in new_c if c in old_c]
+        if kept_c_old != kept_c_new:
+            changes.append(f"轮次“{name}”：评分项顺序调整")
+        for cname in kept_c_new:
+            changes += _field_changes(f"轮次“{name}”评分项“{cname}”", _CRITERION_FIELDS,
+                                      {"kind": "judged", **old_c[cname]}, {"kind": "judged", **new_c[cname]})
+    return changes
+
+
+def version_changes(previous, template) -> list[str]:
+    """The changes a version made to the one before it (None: the first version)."""
+    if previous is None:
+        return ["初始版本"]
+    changes = []
+    if previous.name != template.name:
+        changes.append(f"名称 “{previous.name}” → “{template.name}”")
+    if (previous.description or "") != (template.description or ""):
+        changes.append("说明已修改")
+    changes += plan_diff(previous.rounds, template.rounds)
+    return changes or ["无实质修改"]
+
+
+def copied_by(template_ids) -> dict:
+    """{template version id: [Challenge]} the challenges whose rounds were copied from each version."""
+    from marketplace.challenges.models import Challenge
+    from marketplace.review.models import EvaluationRound
+
+    pairs = db.session.execute(
+        sa.select(EvaluationRound.template_id, EvaluationRound.challenge_id)
+        .where(EvaluationRound.template_id.in_(list(template_ids))).distinct()).all()
+    challenges = {c.id: c for c in db.session.scalars(
+        sa.select(Challenge).where(Challenge.id.in_({challenge_id for _, challenge_id in pairs})))}
+    out = {}
+    for template_id, challenge_id in sorted(pairs):
+        out.setdefault(template_id, []).append(challenges[challenge_id])
+    return out
+
+
+def history(family_id) -> list[dict]:
+    """Every version of a template, newest first: what changed from the one before, and which
+    challenges copied it."""
+    rows = versions(family_id)
+    if not rows:
+        raise NotFound("未找到该评审方案模板")
+    copies = copied_by(t.id for t in rows)
+    oldest_first = list(reversed(rows))
+    out = []
+    for index, template in enumerate(oldest_first):
+        previous = oldest_first[index - 1] if index else None
+        out.append({"template": template, "changes": version_changes(previous, template),
+                    "challenges": copies.get(template.id, [])})
+    return list(reversed(out))
 
 
 def _check(name, rounds):

@@ -63,7 +63,17 @@ def sheet(round_id):
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
                            totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
-                           computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries), **context)
+                           computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries),
+                           **_metric_context(round_, member, entries), **context)
+
+
+def _metric_context(round_, member, entries, typed_checks=None):
+    """Declared metric values and the evaluator's plausibility checks (数值可信 / 存疑) for the sheet."""
+    saved = ops.metric_checks(member)
+    checks = {key: {"verdict": c.verdict, "note": c.note} for key, c in saved.items()}
+    if typed_checks is not None:
+        checks.update({(c["submission_id"], c["criterion_id"]): c for c in typed_checks})
+    return {"declared": ops.declared_values(round_, entries), "checks": checks, "verdicts": ops.VERDICTS}
 
 
 def pilot_evidence(round_, entries):
@@ -72,7 +82,14 @@ def pilot_evidence(round_, entries):
     if round_.position == 1 or round_.challenge.race_slots <= 1:
         return {}
     found = {e.submission_id: project_queries.pilot_evidence(e.submission_id) for e in entries}
-    return {k: v for k, v in found.items() if v is not None}
+    evidence = {k: v for k, v in found.items() if v is not None}
+    if round_.blind:
+        # Blind: attachments are listed (and downloaded) under neutral names.
+        for pilot in evidence.values():
+            for milestone in pilot["milestones"]:
+                for report in milestone["reports"]:
+                    report["files"] = [{**f, "name": f"附件-{f['id']}.{f['kind']}"} for f in report["files"]]
+    return evidence
 
 
 @bp.post("/review/rounds/<int:round_id>/declaration")
@@ -105,6 +122,17 @@ def _scores_from_form(round_, member):
     return scores
 
 
+def _checks_from_form(round_, member):
+    checks = []
+    for entry in ops.entries_for(member):
+        for criterion in ops.round_metric_criteria(round_):
+            key = f"{entry.submission_id}-{criterion.id}"
+            checks.append({"submission_id": entry.submission_id, "criterion_id": criterion.id,
+                           "verdict": request.form.get(f"m-{key}", "").strip(),
+                           "note": request.form.get(f"mn-{key}", "")})
+    return checks
+
+
 @bp.post("/review/rounds/<int:round_id>/sheet")
 @login_required
 def save(round_id):
@@ -114,12 +142,13 @@ def save(round_id):
         abort(400)
     submit = request.form.get("action") == "submit"
     typed = _scores_from_form(round_, member)
+    typed_checks = _checks_from_form(round_, member)
     try:
-        ops.save_sheet(current_user, round_, typed)
+        ops.save_sheet(current_user, round_, typed, typed_checks)
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _sheet_retype(round_, member, typed, exc)
+        return _sheet_retype(round_, member, typed, exc, typed_checks)
     if submit:
         # Saving and submitting are two steps, each atomic: a sheet that cannot be submitted
         # yet (a missing comment) keeps the scores just typed as a saved draft.
@@ -133,7 +162,7 @@ def save(round_id):
     return redirect(url_for("review.sheet", round_id=round_id))
 
 
-def _sheet_retype(round_, member, typed, exc):
+def _sheet_retype(round_, member, typed, exc, typed_checks=()):
     """Nothing was saved: show the sheet again with what the evaluator typed (not the last
     saved draft) and the bad fields marked, so that one wrong score does not wipe the rest."""
     messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
@@ -144,11 +173,15 @@ def _sheet_retype(round_, member, typed, exc):
         if len(parts) >= 2 and parts[0] == "scores" and parts[1].isdigit() and int(parts[1]) < len(typed):
             row = typed[int(parts[1])]
             bad.add((row["submission_id"], row["criterion_id"]))
+        elif len(parts) >= 2 and parts[0] == "metric_checks" and parts[1].isdigit() and int(parts[1]) < len(typed_checks):
+            row = typed_checks[int(parts[1])]
+            bad.add((row["submission_id"], row["criterion_id"]))
     entries = ops.entries_for(member)
     return render_template(
         "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
         entries=entries, scores=ops.sheet_scores(member), totals={}, computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries),
-        typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad), 422
+        typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad,
+        **_metric_context(round_, member, entries, list(typed_checks))), 422
 
 
 def _sheet_errors(round_id, exc, saved=False):
@@ -452,6 +485,15 @@ def _template_plan_action(form_cls):
 def template_list():
     require_role("admin")
     return render_template("review/templates.html", templates=templates.current_templates())
+
+
+@bp.get("/admin/evaluation-templates/<int:family_id>/versions")
+@login_required
+def template_versions(family_id):
+    """A template's versions: what each changed (criteria diff) and which challenges copied it."""
+    require_role("admin")
+    history = templates.history(family_id)
+    return render_template("review/template_versions.html", current=history[0]["template"], history=history)
 
 
 @bp.route("/admin/evaluation-templates/new", methods=["GET", "POST"])

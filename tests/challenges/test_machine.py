@@ -32,6 +32,7 @@ EXPECTED = {
     (S.racing, "publish_notice"): S.notice,
     (S.notice, "uphold_objection"): S.evaluating,
     (S.notice, "award"): S.awarded,
+    (S.awarded, "substitute"): S.notice,  # 递补: the winner withdrew before the contract
 }
 PAIRS = list(itertools.product(list(ChallengeState), sorted(ACTIONS)))
 
@@ -61,5 +62,7 @@ def test_every_state_action_pair(state, action):
 
 
 def test_terminal_states_have_no_way_out():
-    for state in (S.awarded, S.cancelled, S.failed):
+    for state in (S.cancelled, S.failed):
         assert CHALLENGE_MACHINE.actions_from(state) == []
+    # An award is final except for 递补 (a new notice for the next-ranked entry).
+    assert CHALLENGE_MACHINE.actions_from(S.awarded) == ["substitute"]

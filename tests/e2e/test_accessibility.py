@@ -17,7 +17,7 @@ from marketplace.challenges.models import Challenge
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db as _db
 from marketplace.projects.models import Acceptance, Project
-from marketplace.review.models import EvaluationRound
+from marketplace.review.models import EvaluationRound, EvaluationTemplate
 from marketplace.submissions.models import Submission
 from tests.demo_world import _clean, _seeded_once  # noqa: F401  (the seeded demo, once per module)
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: F401  (same browser set-up as the other tests)
@@ -71,7 +71,8 @@ PAGES = {
     ADMIN: ["/workbench", "/admin/", "/admin/audit", "/admin/challenges", "/admin/challenges/{evaluating}/evaluation",
             "/admin/dashboard", "/admin/experts", "/admin/organisations", "/admin/users", "/admin/users/new",
             "/admin/partner-applications", "/projects", "/projects/{project_acceptance}", "/rounds/{notice_round}/results",
-            "/challenges/{notice}/notice", "/challenges/{closed}/submissions", "/notifications", "/account"],
+            "/challenges/{notice}/notice", "/challenges/{awarded}/substitute", "/challenges/{closed}/submissions",
+            "/admin/evaluation-templates/{template}/versions", "/notifications", "/account"],
     DEPARTMENT: ["/workbench", "/dept/challenges", "/challenges/new", "/projects", "/projects/new", "/projects/{project_feasibility}",
                  "/challenges/{awarded}", "/notifications"],
     PROVIDER: ["/workbench", "/my/submissions", "/submissions/{own_entry}", "/submissions/{own_entry}/versions/1",
@@ -85,6 +86,7 @@ FILLERS = {
     "evaluating": lambda: _challenge("evaluating"), "closed": lambda: _challenge("closed"),
     "awarded": lambda: _challenge("awarded"), "notice_round": _notice_round, "open_round": _open_round,
     "own_entry": _own_entry, "acceptance": _acceptance,
+    "template": lambda: _db.session.scalar(sa.select(EvaluationTemplate.family_id).order_by(EvaluationTemplate.id)),
     "project_acceptance": lambda: _project("acceptance"), "project_feasibility": lambda: _project("feasibility"),
 }
 

@@ -133,10 +133,14 @@ def _score_judged(as_user, round_id, evaluator, points):
     client = as_user(evaluator)
     assert client.post(f"/rounds/{round_id}/declaration", json={"conflict_provider_ids": []}).status_code == 200
     entries = client.get(f"/rounds/{round_id}/entries").json["items"]
-    criteria = [c for c in client.get(f"/rounds/{round_id}").json["criteria"] if c["kind"] == "judged"]
+    all_criteria = client.get(f"/rounds/{round_id}").json["criteria"]
+    criteria = [c for c in all_criteria if c["kind"] == "judged"]
     scores = [{"submission_id": e["id"], "criterion_id": c["id"], "points": str(points(e, c)), "comment": "理由"}
               for e in entries for c in criteria]
-    saved = client.put(f"/rounds/{round_id}/sheet", json={"scores": scores})
+    # Metric criteria are computed; the evaluator confirms each declared value is plausible.
+    checks = [{"submission_id": e["id"], "criterion_id": c["id"], "verdict": "plausible"}
+              for e in entries for c in all_criteria if c["kind"] == "metric"]
+    saved = client.put(f"/rounds/{round_id}/sheet", json={"scores": scores, "metric_checks": checks})
     assert saved.status_code == 200, saved.json
     submitted = client.post(f"/rounds/{round_id}/sheet/submit")
     assert submitted.status_code == 200, submitted.json
