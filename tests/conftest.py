@@ -10,6 +10,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from config import TestingConfig
 from marketplace import create_app
@@ -18,6 +19,11 @@ from marketplace.extensions import limiter
 from tests import factories
 
 PASSWORD = factories.PASSWORD
+
+# Property tests judge results, never time: on a loaded two-core CI machine Hypothesis's own
+# timing checks (example deadline, "too slow" data generation) would fail correct code.
+settings.register_profile("marketplace", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("marketplace")
 
 
 def _reset_schema(url):
