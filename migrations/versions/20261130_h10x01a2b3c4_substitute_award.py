@@ -2,7 +2,7 @@
 continuing a closed pilot
 
 Revision ID: h10x01a2b3c4
-Revises: b0c1d2e3f4a5
+Revises: h16w01a2b3c4
 Create Date: 2026-11-30 08:10:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'h10x01a2b3c4'
-down_revision = 'b0c1d2e3f4a5'
+down_revision = 'h16w01a2b3c4'
 branch_labels = None
 depends_on = None
 
