@@ -63,14 +63,14 @@ def upgrade():
         batch_op.add_column(sa.Column('refusal_recorded_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_acceptance_members_refusal_recorded_by_id_users'), 'users', ['refusal_recorded_by_id'], ['id'])
 
-    # Payments made before this revision: their date is the day they were recorded (UTC date;
-    # the rows have no better one).
+    # Payments made before this revision: their date is the Beijing day they were recorded on
+    # (created_at is stored in UTC; the rows have no better date).
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paid_on', sa.Date(), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("UPDATE payments SET paid_on = DATE(created_at)")
+        op.execute("UPDATE payments SET paid_on = DATE(created_at, '+8 hours')")
     else:
-        op.execute("UPDATE payments SET paid_on = CAST(created_at AS DATE)")
+        op.execute("UPDATE payments SET paid_on = CAST(created_at + INTERVAL '8 hours' AS DATE)")
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.alter_column('paid_on', existing_type=sa.Date(), nullable=False)
         batch_op.add_column(sa.Column('voucher_no', sa.String(length=50), server_default='', nullable=False))
