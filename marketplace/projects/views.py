@@ -407,7 +407,7 @@ def _acceptance_page(acceptance, *, form=None, can_sign=None, member=None, refus
     form = form or SignForm(formdata=None)
     refusal_form = refusal_form or RefusalForm(formdata=None, prefix="rf")
     unsettled = [m for m in acceptance.members if not m.settled]
-    refusal_form.user_id.choices = [(m.user_id, m.user.name) for m in unsettled]
+    refusal_form.user_id.choices = [SelectChoice(m.user_id, m.user.name) for m in unsettled]
     status = 422 if (form.errors or refusal_form.errors) else 200
     return render_template("projects/acceptance.html", acceptance=acceptance, project=acceptance.project,
                            form=form, can_sign=can_sign, member=member, refusal_form=refusal_form,
