@@ -158,12 +158,14 @@ def test_the_page(client, new_client, make_project, dept, provider):
     url = f"/projects/{project.id}"
     p = new_client()
     login(p, provider[1])
-    assert "申请进入“实施”" in page(p, url)
+    assert f'action="{url}/gate/request"' in page(p, url)
+    login(client, dept[1])
+    assert f'action="{url}/gate/request"' not in page(client, url)  # the department alone opens this gate
     assert submit(p, f"{url}/gate/request", {"gq-note": "建设内容已完成"}, page_url=url).status_code == 302
     body = page(p, url)
     assert 'data-testid="gate-request"' in body and "建设内容已完成" in body and "退回申请" not in body
-    login(client, dept[1])
-    assert "退回申请" in page(client, url)
+    body = page(client, url)
+    assert "退回申请" in body and "审批通过，进入“实施”" in body
     empty = submit(client, f"{url}/gate/return", {"gr-reason": ""}, page_url=url)
     assert empty.status_code == 422 and "gr-reason" in field_errors(empty.get_data(as_text=True))
     assert submit(client, f"{url}/gate/return", {"gr-reason": "尚缺竣工报告"}, page_url=url).status_code == 302
