@@ -405,6 +405,9 @@ def _acceptance_page(acceptance, *, form=None, can_sign=None, member=None, refus
         can_sign = permissions.can_sign_acceptance(current_user, acceptance)
         member = next((m for m in acceptance.members if m.user_id == current_user.id), None)
     form = form or SignForm(formdata=None)
+    if acceptance.conclusion is not None:  # confirming the recorded conclusion: blank means "agree"
+        form.conclusion.choices = [SelectChoice("", f"同意登记的结论（{acceptance.conclusion.label}）"),
+                                   *form.conclusion.choices[1:]]
     refusal_form = refusal_form or RefusalForm(formdata=None, prefix="rf")
     unsettled = [m for m in acceptance.members if not m.settled]
     refusal_form.user_id.choices = [SelectChoice(m.user_id, m.user.name) for m in unsettled]

@@ -139,7 +139,7 @@ def test_pages_and_certificate_show_who_signed_when(client, new_client, in_accep
     expert = new_client()
     login(expert, panel[0])
     body = page(expert, url)
-    assert 'data-testid="confirm-record"' in body and "签署验收记录" in body
+    assert 'data-testid="confirm-record"' in body and "签署验收记录" in body and "同意登记的结论（通过）" in body
     assert submit(expert, url, {"conclusion": "", "dissent": ""}).status_code == 302
     other = new_client()
     login(other, panel[1])
