@@ -99,6 +99,10 @@ class Config:
                                      "2026-02-20,2026-04-06,2026-05-01,2026-05-04,2026-05-05,2026-06-19,"
                                      "2026-09-25,2026-10-01,2026-10-02,2026-10-05,2026-10-06,2026-10-07")
     NOTICE_WORKDAYS = os.environ.get("NOTICE_WORKDAYS", "")
+    # The shortest notice period (working days) the platform accepts; 0 = no minimum. A nonzero
+    # notice_days below it is refused; with notice_days 0 (open until the admin finalizes) the
+    # award cannot be confirmed before this many working days after publication.
+    NOTICE_MIN_WORKING_DAYS = _env_int("NOTICE_MIN_WORKING_DAYS", 0)
     DEVIATION_MARGIN = os.environ.get("DEVIATION_MARGIN", "20")
     # Scoring is due this many days after a round opens (评分期限, shown to the panel and used by
     # the workbench to call evaluators late); the admin may remind a late evaluator once per
@@ -139,6 +143,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    # 招标投标法实施条例 第五十四条：中标候选人公示期不得少于 3 日.
+    NOTICE_MIN_WORKING_DAYS = _env_int("NOTICE_MIN_WORKING_DAYS", 3)
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

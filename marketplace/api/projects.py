@@ -21,14 +21,18 @@ from marketplace.projects.forms import (
     AdvanceForm,
     AssignProviderForm,
     DocumentForm,
+    GateRequestForm,
+    GateReturnForm,
     MilestoneForm,
     PaymentForm,
     ProjectForm,
     ReasonForm,
+    RefusalForm,
     ReportForm,
     SignJsonForm,
+    VoidForm,
 )
-from marketplace.projects.models import Acceptance, Milestone, ProgressReport, Project
+from marketplace.projects.models import Acceptance, Milestone, Payment, ProgressReport, Project
 from marketplace.submissions.forms import UploadForm
 
 LIST_QUERY = {"stage": "阶段", "domain": "领域", "department": "发榜单位 id", "overdue": "1：只看有逾期里程碑的项目",
@@ -55,7 +59,15 @@ def report_json(r):
 
 def payment_json(p):
     return {"id": p.id, "project_id": p.project_id, "amount_yuan": money(p.amount_fen), "note": p.note,
+            "paid_on": isoformat(p.paid_on), "voucher_no": p.voucher_no, "voided": p.voided,
+            "voided_at": isoformat(p.voided_at), "void_reason": p.void_reason,
             "created_at": isoformat(p.created_at)}
+
+
+def gate_request_json(g):
+    return {"id": g.id, "project_id": g.project_id, "stage": g.stage.value, "status": g.status.value,
+            "note": g.note, "requested_by_id": g.requested_by_id, "created_at": isoformat(g.created_at),
+            "decided_by_id": g.decided_by_id, "decided_at": isoformat(g.decided_at), "reason": g.reason}
 
 
 def acceptance_json(a):
@@ -64,7 +76,10 @@ def acceptance_json(a):
             "findings": a.findings, "concluded_at": isoformat(a.concluded_at),
             "panel": [{"user_id": m.user_id, "name": m.user.name,
                        "conclusion": m.conclusion.value if m.conclusion else None,
-                       "signed_at": isoformat(m.signed_at)} for m in a.members],
+                       "signed_at": isoformat(m.signed_at), "dissent": m.dissent or "",
+                       "refused_at": isoformat(m.refused_at), "refusal_reason": m.refusal_reason}
+                      for m in a.members],
+            "signatures_complete": ops.signatures_complete(a),
             "checklist": [{"position": i.position, "item": i.item, "passed": i.passed, "note": i.note}
                           for i in a.items]}
 
@@ -97,6 +112,7 @@ def project_json(project, *, detail=True, user=None):
             "gate_approvals": [{"stage": g.stage.value, "role": g.role, "user_id": g.user_id, "note": g.note,
                                 "created_at": isoformat(g.created_at)} for g in ops.gate_approvals(project)],
             "acceptances": [acceptance_json(a) for a in ops.acceptances(project)],
+            "gate_requests": [gate_request_json(g) for g in ops.gate_requests(project)],
         })
         if permissions.can_see_payments(user, project):
             data["payments"] = [payment_json(p) for p in ops.payments(project)]
@@ -146,6 +162,25 @@ def advance_project(project_id):
     form = validate_json(AdvanceForm, json_body())
     require(permissions.can_approve_gate(api_user(), project))
     return project_json(ops.advance_project(api_user(), project, to_stage=form.to_stage.data, note=form.note.data))
+
+
+@endpoint("/projects/<int:project_id>/gate/request", ["POST"], roles=["department", "provider"],
+          form=GateRequestForm, tag="项目", success=201,
+          summary="申请进入下一阶段（本项目的发榜单位或承建服务商）{note?}：阶段不变，待关口审批方通过或退回；已有待审批申请 → 409")
+def request_gate(project_id):
+    project = _project(project_id)
+    require(permissions.can_request_gate(api_user(), project))
+    form = validate_json(GateRequestForm, json_body())
+    return gate_request_json(ops.request_gate(api_user(), project, note=form.note.data)), 201
+
+
+@endpoint("/projects/<int:project_id>/gate/return", ["POST"], roles=["department", "admin"], form=GateReturnForm,
+          tag="项目", summary="退回关口申请（本关口的审批方）{reason}：阶段不变，本关口已有的审批作废，申请方收到理由")
+def return_gate(project_id):
+    project = _project(project_id)
+    require(permissions.can_approve_gate(api_user(), project))
+    form = validate_json(GateReturnForm, json_body())
+    return gate_request_json(ops.return_gate_request(api_user(), project, reason=form.reason.data))
 
 
 @endpoint("/projects/<int:project_id>/terminate", ["POST"], roles=["admin"], form=ReasonForm, tag="项目",
@@ -247,12 +282,14 @@ def return_report(report_id):
 
 
 @endpoint("/projects/<int:project_id>/payments", ["POST"], roles=["department"], form=PaymentForm, tag="项目",
-          summary="登记付款；累计不得超过批复预算（超出 → 422）", success=201)
+          summary="登记付款 {amount_yuan, note, paid_on?（默认北京时间今天，不得晚于今天）, voucher_no?（凭证号，"
+                  "同一项目未作废的不得重复）}；累计（不含已作废）不得超过批复预算（超出 → 422）", success=201)
 def record_payment(project_id):
     project = _project(project_id)
     require(permissions.can_manage_project(api_user(), project))
     form = validate_json(PaymentForm, json_body())
-    payment = ops.record_payment(api_user(), project, amount_yuan=form.amount_yuan.parsed, note=form.note.data)
+    payment = ops.record_payment(api_user(), project, amount_yuan=form.amount_yuan.parsed, note=form.note.data,
+                                 paid_on=form.paid_on.parsed, voucher_no=form.voucher_no.data or "")
     return {**payment_json(payment), "budget": {"approved_yuan": money(project.approved_fen),
                                                 "paid_yuan": money(project.paid_fen),
                                                 "remaining_yuan": money(project.remaining_fen)}}, 201
@@ -267,10 +304,27 @@ def list_payments(project_id):
             "budget": {"approved_yuan": money(project.approved_fen), "paid_yuan": money(project.paid_fen)}}
 
 
+@endpoint("/payments/<int:payment_id>/void", ["POST"], roles=["department"], form=VoidForm, tag="项目",
+          summary="作废付款（发榜单位）{reason}：付款不能修改或删除；作废后不计入已付，已作废 → 409")
+def void_payment(payment_id):
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or not permissions.can_view_project(api_user(), payment.project):
+        raise NotFound()
+    project = payment.project
+    require(permissions.can_manage_project(api_user(), project))
+    form = validate_json(VoidForm, json_body())
+    payment = ops.void_payment(api_user(), payment, reason=form.reason.data)
+    return {**payment_json(payment), "budget": {"approved_yuan": money(project.approved_fen),
+                                                "paid_yuan": money(project.paid_fen),
+                                                "remaining_yuan": money(project.remaining_fen)}}
+
+
 # --- acceptance -----------------------------------------------------------------------------
 
 @endpoint("/projects/<int:project_id>/acceptance", ["POST"], roles=["department", "admin"], form=AcceptanceForm,
-          tag="验收", summary="组织验收：panel_ids、checklist；带 conclusion 即登记专家组签署的结论", success=201)
+          tag="验收", success=201,
+          summary="组织验收：panel_ids、checklist；带 conclusion 即登记会议结论（项目随即按结论处理），"
+                  "各专家仍须本人签署（POST /acceptances/{id}/sign），签署完成前 signatures_complete 为 false")
 def convene_acceptance(project_id):
     project = _project(project_id)
     require(permissions.can_record_acceptance(api_user(), project))
@@ -298,14 +352,25 @@ def get_acceptance(acceptance_id):
 
 
 @endpoint("/acceptances/<int:acceptance_id>/sign", ["POST"], roles=["evaluator"], form=SignJsonForm, tag="验收",
-          summary="专家签署验收结论：pass | conditional（rectify_by）| fail（note），可附清单逐项结果")
+          summary="专家本人签署：验收进行中须 conclusion：pass | conditional（rectify_by）| fail（note），可附清单逐项结果；"
+                  "已登记会议结论的，conclusion 可省略（即确认该结论），不同意见须填 dissent（保留意见）")
 def sign_acceptance(acceptance_id):
     acceptance = _acceptance(acceptance_id)
     form = validate_json(SignJsonForm, json_body())
     results = {e.form.position.data: (bool(e.form.passed.data), e.form.note.data or "") for e in form.checklist}
-    return acceptance_json(ops.sign_acceptance(api_user(), acceptance, conclusion=form.conclusion.data,
+    return acceptance_json(ops.sign_acceptance(api_user(), acceptance, conclusion=form.conclusion.data or None,
                                                rectify_by=form.rectify_by.parsed, note=form.note.data or "",
-                                               results=results))
+                                               results=results, dissent=form.dissent.data or ""))
+
+
+@endpoint("/acceptances/<int:acceptance_id>/refusal", ["POST"], roles=["department", "admin"], form=RefusalForm,
+          tag="验收", summary="记录专家拒签（发榜单位、管理员）{user_id, reason}；验收进行中，其余均签署后以已签结论形成验收结论")
+def record_refusal(acceptance_id):
+    acceptance = _acceptance(acceptance_id)
+    require(permissions.can_record_acceptance(api_user(), acceptance.project))
+    form = validate_json(RefusalForm, json_body())
+    return acceptance_json(ops.record_refusal(api_user(), acceptance, user_id=form.user_id.data,
+                                              reason=form.reason.data))
 
 
 # --- cases and the excellent-provider directory ---------------------------------------------

@@ -74,7 +74,8 @@ def set_panel(round_id):
 
 
 @endpoint("/rounds/<int:round_id>/panel/draw", ["POST"], roles=["admin"], tag="评审",
-          summary="专家库随机抽取（管理员）{size, seed?}；种子记入审计日志")
+          summary="专家库随机抽取（管理员）{size, seed?, reason?}：size 不少于本轮 min_panel，专家库不足 → 409；"
+                  "重新抽取（已抽取过或已有专家组）须填 reason，原抽取结果保留；种子记入审计日志")
 def draw_panel(round_id):
     round_ = _admin_round(round_id)
     body = json_body()
@@ -83,8 +84,25 @@ def draw_panel(round_id):
         raise ValidationFailed(fields={"size": "抽取人数应为 1–30 的整数"})
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**48):
         raise ValidationFailed(fields={"seed": "随机种子应为非负整数"})
-    _, seed = ops.draw_panel(api_user(), round_, size=size, seed=seed)
-    return {**_progress(round_), "seed": seed}
+    reason = body.get("reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 2000):
+        raise ValidationFailed(fields={"reason": "理由应为不超过 2000 个字符的文本"})
+    _, seed = ops.draw_panel(api_user(), round_, size=size, seed=seed, reason=reason or "")
+    return {**_progress(round_), "seed": seed, "draws": [draw_json(d) for d in ops.panel_draws(round_)]}
+
+
+def draw_json(d):
+    return {"id": d.id, "seed": d.seed, "size": d.size, "members": d.members, "previous_members": d.previous_members,
+            "candidates": d.candidates, "reason": d.reason, "drawn_by_id": d.drawn_by_id,
+            "drawn_at": isoformat(d.drawn_at)}
+
+
+@endpoint("/rounds/<int:round_id>/panel/draws", roles=["admin"], tag="评审",
+          summary="本轮的随机抽取记录（管理员；审计日志中也有）：每次抽取的种子、候选、抽中成员、被替换的成员与重抽理由")
+def list_draws(round_id):
+    round_ = _admin_round(round_id)
+    items = [draw_json(d) for d in ops.panel_draws(round_)]
+    return {"items": items, "total": len(items), "page": 1}
 
 
 @endpoint("/rounds/<int:round_id>/open", ["POST"], roles=["admin"], tag="评审", summary="开启本轮（管理员）")

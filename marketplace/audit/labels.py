@@ -94,6 +94,11 @@ ACTION_LABELS = {
     "project.assign_provider": "确定实施服务商",
     "project.document": "上传项目文档",
     "project.gate_approve": "阶段审批通过",
+    "project.gate_reset": "关口审批因退回作废",
+    "gate_request.create": "申请进入下一阶段",
+    "gate_request.approve": "关口申请通过",
+    "gate_request.return": "退回关口申请",
+    "payment.void": "作废付款",
     "project.payment": "登记付款",
     "project.rectify": "限期整改",
     "project.case_published": "项目形成案例",
@@ -104,6 +109,7 @@ ACTION_LABELS = {
     "progress_report.return": "退回进度报告",
     "acceptance.convene": "组织验收",
     "acceptance.sign": "验收专家签署",
+    "acceptance.refusal": "记录专家拒签",
     "acceptance.conclude": "形成验收结论",
     "case.publish": "发布案例",
     # scenario needs (需求征集)
@@ -158,6 +164,8 @@ OBJECT_LABELS = {
     "milestone": "里程碑",
     "progress_report": "进度报告",
     "acceptance": "验收",
+    "gate_request": "关口申请",
+    "payment": "付款",
     "case": "案例",
     "platform": "平台",
 }
@@ -172,6 +180,9 @@ FIELD_LABELS = {
     "panel": "专家组", "stage": "阶段", "percent": "进度（%）", "due_date": "到期日", "paid_fen": "已付（分）",
     "amount_fen": "金额（分）", "conclusion": "结论", "project_id": "项目", "provider_id": "服务商",
     "round_id": "评审轮次", "decision": "处理结果", "summary": "摘要", "description": "说明",
+    "paid_on": "付款日期", "voucher_no": "凭证号", "voided": "已作废", "payment_id": "付款", "dissent": "保留意见",
+    "to_stage": "申请进入阶段", "approvals": "关口审批", "redraw": "重新抽取", "seed": "随机种子",
+    "candidates": "候选专家", "draw_id": "抽取记录", "member": "专家", "confirms_record": "确认已登记的结论",
 }
 
 

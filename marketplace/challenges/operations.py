@@ -44,9 +44,21 @@ def _check_domains(domain, required):
         raise ValidationFailed(fields={"required_domains": f"未知的领域“{unknown[0]}”"})
 
 
+def _check_notice_days(days):
+    """A fixed notice period is never shorter than the configured minimum (working days); 0 stays
+    allowed: the notice is open until the admin finalizes, who must then wait that minimum."""
+    from flask import current_app
+
+    minimum = current_app.config.get("NOTICE_MIN_WORKING_DAYS", 0) or 0
+    if days and minimum and days < minimum:
+        raise ValidationFailed(fields={"notice_days": f"公示期不得少于 {minimum} 个工作日（填 0 表示不设固定期限，"
+                                                      f"由管理员确认挂帅，但也须满 {minimum} 个工作日）"})
+
+
 def _apply_values(challenge, values):
     _check_domains(values["domain"], values["required_domains"])
     _check_future(values["deadline"])
+    _check_notice_days(values["notice_days"])
     for key in ("title", "domain", "description", "pain_points", "outcomes", "race_slots",
                 "min_submissions", "notice_days", "contact", "deadline"):
         setattr(challenge, key, values[key])

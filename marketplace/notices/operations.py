@@ -33,6 +33,13 @@ def notice_end(published_at: datetime, days: int) -> datetime | None:
     return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=SHANGHAI)
 
 
+def minimum_notice_end(notice) -> datetime | None:
+    """The earliest moment the award may be confirmed under NOTICE_MIN_WORKING_DAYS (24:00 of the
+    minimum's last working day after publication); None without a minimum."""
+    minimum = current_app.config.get("NOTICE_MIN_WORKING_DAYS", 0) or 0
+    return notice_end(notice.published_at, minimum) if minimum > 0 else None
+
+
 def withdrawn_notice(challenge) -> Notice | None:
     """The last notice, withdrawn after an upheld objection, while the challenge is re-evaluated."""
     if challenge.state != S.evaluating:
@@ -161,6 +168,12 @@ def finalize(actor, challenge):
         raise Conflict(f"尚有 {len(pending)} 条异议未处理，不能确认挂帅")
     if not (notice.ends_at is None or utcnow() >= notice.ends_at):
         raise Conflict(f"公示期尚未结束（至 {format_datetime(notice.ends_at)}），不能确认挂帅")
+    earliest = minimum_notice_end(notice)
+    if earliest is not None and utcnow() < earliest:
+        minimum = current_app.config["NOTICE_MIN_WORKING_DAYS"]
+        last_day = (to_shanghai(earliest) - timedelta(days=1)).date().isoformat()
+        raise Conflict(f"公示未满最短公示期 {minimum} 个工作日（至 {last_day} 24:00 止），"
+                       f"最早可于 {to_shanghai(earliest).date().isoformat()} 确认挂帅", code="notice_minimum")
     winner = db.session.get(Submission, notice.winner_submission_id)
     events.award_confirmed.send(challenge, actor=actor, notice=notice, winner=winner)
     return challenge

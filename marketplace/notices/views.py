@@ -68,7 +68,8 @@ def notice(challenge_id):
                            upload_form=UploadForm(), attachments=_attachments(own_objections, all_objections),
                            withdrawn=history, last_panel=_last_panel(challenge) if is_admin(user) else [],
                            replaced=replaced, causes=ops.SUBSTITUTE_CAUSES,
-                           replaced_ids=ops.replaced_submission_ids(challenge))
+                           replaced_ids=ops.replaced_submission_ids(challenge),
+                           minimum_end=ops.minimum_notice_end(current))
 
 
 def _replaced_name(notice):
@@ -201,7 +202,7 @@ def notice_pdf(challenge_id):
     sha256 = issue_document(current_user, "notice", current, content)
     db.session.commit()
     pdf = render_pdf("pdf/notice.html", challenge=challenge, notice=current, winner=winner, sha256=sha256,
-                     issued_at=utcnow(),
+                     issued_at=utcnow(), minimum_end=ops.minimum_notice_end(current),
                      notice_url=url_for("notices.notice", challenge_id=challenge.id, _external=True))
     return pdf_response(pdf, f"结果公示-{challenge.title}.pdf")
 

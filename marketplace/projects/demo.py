@@ -95,10 +95,15 @@ def _walk(project, department, admin, target, story, day):
         if stage == S.acceptance:
             panel = db.session.scalars(sa.select(User.id).where(User.role == Role.evaluator).order_by(User.id)
                                        .limit(3)).all()
-            ops.convene_acceptance(department, project, panel_ids=panel, conclusion="pass", findings="各项指标达标。",
-                                   checklist=[{"item": "功能按合同全部上线", "passed": True},
-                                              {"item": "量化指标达到预期", "passed": True},
-                                              {"item": "等保测评与数据安全", "passed": True}])
+            acceptance = ops.convene_acceptance(
+                department, project, panel_ids=panel, conclusion="pass", findings="各项指标达标。",
+                checklist=[{"item": "功能按合同全部上线", "passed": True},
+                           {"item": "量化指标达到预期", "passed": True},
+                           {"item": "等保测评与数据安全", "passed": True}])
+            # Each expert signs the record on the platform the next morning.
+            yield story.at(day + 1, 9, 30)
+            for member in acceptance.members:
+                ops.sign_acceptance(member.user, acceptance)
             continue
         ops.advance_project(department, project, to_stage=ORDER[ORDER.index(stage) + 1].value, note="同意")
         if stage == S.approval:
@@ -136,7 +141,7 @@ def _story(admin, title, dept_email, provider_email, domain, budget, target, ove
             ops.confirm_report(department, report)
         yield story.at(day + 21, 15)
         ops.record_payment(department, project, amount_yuan=(project.approved_yuan * Decimal("0.3")).quantize(Decimal("0.01")),
-                           note="首付款（合同额 30%）")
+                           note="首付款（合同额 30%）", voucher_no=f"记字第{project.id:04d}号")
         yield story.at(day + 25, 17)
         ops.submit_report(provider_user, second, percent=40, narrative="核心模块开发中，已完成联调环境部署。")
         day += 25

@@ -121,8 +121,38 @@ class ReportForm(BaseForm):
 
 
 class PaymentForm(BaseForm):
+    """API: `paid_on` defaults to today (Beijing) and `voucher_no` may be left out, so the
+    contract `{amount_yuan, note}` keeps working; the page requires both (PaymentPageForm)."""
     amount_yuan = StringField("付款金额（元）", validators=[InputRequired(REQUIRED), Length(max=30), yuan_validator, positive_yuan])
     note = StringField("说明", validators=[Optional(), Length(max=500, message="说明不能超过 500 个字符")])
+    paid_on = DateText("付款日期（YYYY-MM-DD，默认今天）", validators=[Optional(), Length(max=20), date_validator])
+    voucher_no = StringField("凭证号", validators=[Optional(), Length(max=50, message="凭证号不能超过 50 个字符")])
+
+
+class PaymentPageForm(PaymentForm):
+    paid_on = DateText("付款日期", validators=[InputRequired("请填写付款日期"), Length(max=20), date_validator])
+    voucher_no = StringField("凭证号", validators=[InputRequired("请填写凭证号"),
+                                                 Length(max=50, message="凭证号不能超过 50 个字符")])
+
+
+class VoidForm(BaseForm):
+    reason = TextAreaField("作废理由", validators=[InputRequired("请填写作废理由"),
+                                                   Length(max=2000, message="理由不能超过 2000 个字符")])
+
+
+class GateRequestForm(BaseForm):
+    note = TextAreaField("申请说明", validators=[Optional(), Length(max=2000, message="申请说明不能超过 2000 个字符")])
+
+
+class GateReturnForm(BaseForm):
+    reason = TextAreaField("退回理由", validators=[InputRequired("请填写退回理由"),
+                                                   Length(max=2000, message="理由不能超过 2000 个字符")])
+
+
+class RefusalForm(BaseForm):
+    user_id = SelectField("拒签的专家", coerce=int, validate_choice=False, validators=[InputRequired("请选择专家")])
+    reason = TextAreaField("拒签情况说明", validators=[InputRequired("请填写拒签情况说明"),
+                                                       Length(max=2000, message="说明不能超过 2000 个字符")])
 
 
 class ChecklistItemForm(SubForm):
@@ -161,13 +191,17 @@ class AcceptanceForm(BaseForm):
 
 
 class SignForm(BaseForm):
+    """A member's own signature. `conclusion` is required while the panel decides on the platform
+    (the operation says so at the field); on a record whose conclusion was entered at the meeting
+    it may be left out (the member confirms that conclusion)."""
     conclusion = SelectField("验收结论", choices=[SelectChoice("", "请选择"), *CONCLUSION_CHOICES],
-                             validators=[InputRequired("请选择验收结论")])
+                             validators=[Optional()])
     rectify_by = DateText("整改期限（有条件通过时必填）", validators=[Optional(), Length(max=20), date_validator])
     note = TextAreaField("意见 / 发现的问题", validators=[Optional(), Length(max=5000, message="不能超过 5000 个字符")])
+    dissent = TextAreaField("保留意见（可选）", validators=[Optional(), Length(max=5000, message="不能超过 5000 个字符")])
 
     def validate_conclusion(self, field):
-        if field.data not in {c.value for c in Conclusion}:
+        if field.data and field.data not in {c.value for c in Conclusion}:
             raise ValidationError("请选择验收结论")
 
 

@@ -10,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.projects.states import (
     AcceptanceStatus,
     Conclusion,
+    GateRequestStatus,
     MilestoneStatus,
     ProjectKind,
     ProjectStage,
@@ -85,6 +86,32 @@ class GateApproval(IdMixin, TimestampMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
     user: Mapped[User] = relationship()
+
+
+class GateRequest(IdMixin, TimestampMixin, db.Model):
+    """A request to open the gate out of a stage (申请进入下一阶段): the stage stays; an approver
+    approves it (the project moves on) or returns it with a reason. One pending request a project."""
+
+    __tablename__ = "project_gate_requests"
+    __audit_type__ = "gate_request"
+    __table_args__ = (
+        sa.Index("uq_gate_requests_one_pending", "project_id", unique=True,
+                 postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'")),
+    )
+
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[ProjectStage] = mapped_column(enum_type(ProjectStage, "project_stage"))
+    status: Mapped[GateRequestStatus] = mapped_column(enum_type(GateRequestStatus, "gate_request_status"),
+                                                      default=GateRequestStatus.pending)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(sa.Text)  # why it was returned
+
+    project: Mapped[Project] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class ProjectDocument(IdMixin, TimestampMixin, db.Model):
@@ -167,7 +194,9 @@ class ProgressReport(IdMixin, TimestampMixin, db.Model):
 
 
 class Payment(IdMixin, TimestampMixin, db.Model):
-    """A payment against the approved budget. Amounts in fen; the project row keeps the sum."""
+    """A payment against the approved budget. Amounts in fen; the project row keeps the sum of
+    the payments not voided. A payment is never edited or deleted: a wrong one is voided with a
+    reason (作废) and entered again."""
 
     __tablename__ = "payments"
     __audit_type__ = "payment"
@@ -176,11 +205,22 @@ class Payment(IdMixin, TimestampMixin, db.Model):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    paid_on: Mapped[date] = mapped_column(sa.Date)  # 付款日期 (Beijing date)
+    voucher_no: Mapped[str] = mapped_column(sa.String(50), default="", server_default="")  # 凭证号
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    void_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    project: Mapped[Project] = relationship()
 
     @property
     def amount_yuan(self):
         return fen_to_yuan(self.amount_fen)
+
+    @property
+    def voided(self):
+        return self.voided_at is not None
 
 
 class Acceptance(IdMixin, TimestampMixin, db.Model):
@@ -208,7 +248,8 @@ class Acceptance(IdMixin, TimestampMixin, db.Model):
 
 
 class AcceptanceMember(db.Model):
-    """A panel member and their signature."""
+    """A panel member and their own signature (with an optional dissent), or the refusal to sign
+    recorded by the department or the admin."""
 
     __tablename__ = "acceptance_members"
 
@@ -219,9 +260,18 @@ class AcceptanceMember(db.Model):
     rectify_by: Mapped[date | None] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dissent: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # 保留意见
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refusal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    refusal_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     acceptance: Mapped[Acceptance] = relationship(back_populates="members")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def settled(self):
+        """Signed, or the refusal to sign is on record."""
+        return self.signed_at is not None or self.refused_at is not None
 
 
 class ChecklistItem(IdMixin, db.Model):

@@ -19,6 +19,7 @@ from marketplace.projects.models import (
     AcceptanceMember,
     ChecklistItem,
     GateApproval,
+    GateRequest,
     Milestone,
     Payment,
     ProgressReport,
@@ -29,6 +30,7 @@ from marketplace.projects.states import (
     ACCEPTANCE_MACHINE,
     ACCEPTANCE_ROLES,
     DOCUMENT_REQUIRED,
+    GATE_REQUEST_MACHINE,
     GATE_ROLES,
     KIND_MACHINE,
     MILESTONE_MACHINE,
@@ -39,6 +41,7 @@ from marketplace.projects.states import (
     SEVERITY,
     AcceptanceStatus,
     Conclusion,
+    GateRequestStatus,
     MilestoneStatus,
     ProjectKind,
     ProjectStage,
@@ -91,6 +94,10 @@ def _move(actor, project, action, *, reason=None, note=None):
     if note:
         after["note"] = note
     record(actor, f"project.{action}", project, before=before, after=after)
+    if action == "terminate":
+        request = pending_gate_request(project)
+        if request is not None:  # a terminated project has no gate to pass
+            _decide_gate_request(actor, request, "return", f"项目已终止：{reason}")
     return project
 
 
@@ -411,7 +418,10 @@ def advance_project(actor, project, *, to_stage, note=""):
                    link=_link(project))
         return project
     left = project.stage
+    request = pending_gate_request(project)
     _move(actor, project, "advance", note=note)
+    if request is not None:
+        _decide_gate_request(actor, request, "approve")
     notify([*_stakeholders(project), *(admins() if "admin" in roles else [])], "project.advanced",
            f"项目进入“{project.stage.label}”阶段",
            f"项目“{project.title}”已通过“{left.label}”关口，进入“{project.stage.label}”阶段。", link=_link(project))
@@ -419,6 +429,101 @@ def advance_project(actor, project, *, to_stage, note=""):
 
 
 _ROLE_LABELS = {"department": "发榜单位", "admin": "平台管理员"}
+
+
+# --- gate requests (申请进入下一阶段 / 退回) ---------------------------------------------------
+
+def pending_gate_request(project):
+    return db.session.scalar(sa.select(GateRequest).where(GateRequest.project_id == project.id,
+                                                          GateRequest.status == GateRequestStatus.pending))
+
+
+def gate_requests(project):
+    return db.session.scalars(sa.select(GateRequest).where(GateRequest.project_id == project.id)
+                              .order_by(GateRequest.id)).all()
+
+
+def _gate_approvers(project):
+    roles = GATE_ROLES.get(project.stage, ())
+    return [*(organisation_users(project.department_id) if "department" in roles else []),
+            *(admins() if "admin" in roles else [])]
+
+
+def request_gate(actor, project, *, note=""):
+    """The project's department or its provider asks to leave the current stage (申请进入下一阶段).
+    The stage stays; the approvers at that gate approve (the project moves on) or return the
+    request with a reason. One pending request a project."""
+    from marketplace.projects.permissions import can_request_gate
+
+    if not can_request_gate(actor, project):
+        raise NotAllowed("只有本项目的发榜单位或承建服务商可以申请进入下一阶段")
+    if project.stage not in GATE_ROLES:
+        if project.stage == S.acceptance:
+            raise Conflict("验收阶段须由验收结论（通过）进入运营，不能申请关口审批")
+        raise Conflict(f"项目处于“{project.stage.label}”阶段，不能申请进入下一阶段")
+    if pending_gate_request(project) is not None:
+        raise Conflict("已有待审批的关口申请，请等待审批结果")
+    request = GateRequest(project_id=project.id, stage=project.stage, status=GateRequestStatus.pending,
+                          note=(note or "").strip(), requested_by_id=actor.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(request)
+            db.session.flush()
+    except sa.exc.IntegrityError:  # another request at the same moment
+        raise Conflict("已有待审批的关口申请，请刷新页面") from None
+    nxt = next_stage(project.stage)
+    record(actor, "gate_request.create", request, after={
+        "project_id": project.id, "stage": project.stage, "to_stage": nxt, "note": request.note,
+        "status": request.status})
+    notify([u for u in _gate_approvers(project) if u.id != actor.id], "project.gate_requested",
+           "项目申请进入下一阶段",
+           f"项目“{project.title}”申请通过“{project.stage.label}”关口，进入“{nxt.label}”阶段，请审批。",
+           link=_link(project))
+    return request
+
+
+def _decide_gate_request(actor, request, action, reason=None):
+    before = {"status": request.status}
+    request.status = GATE_REQUEST_MACHINE.target(request.status, action)
+    request.decided_by_id, request.decided_at, request.reason = getattr(actor, "id", None), utcnow(), reason
+    db.session.flush()
+    record(actor, f"gate_request.{action}", request, before=before,
+           after={"status": request.status, "reason": reason, "project_id": request.project_id,
+                  "stage": request.stage})
+    return request
+
+
+def return_gate_request(actor, project, *, reason):
+    """An approver at the gate returns the pending request with a reason: the project stays in
+    its stage and the gate starts again (approvals already given for it are withdrawn, and kept
+    in the audit log). The requester's organisation and the department are told why."""
+    from marketplace.projects.permissions import can_approve_gate
+
+    reason = (reason or "").strip()
+    if not can_approve_gate(actor, project):
+        roles = GATE_ROLES.get(project.stage, ())
+        raise NotAllowed(f"“{project.stage.label}”阶段的关口须由{'、'.join(_ROLE_LABELS[r] for r in roles) or '审批方'}审批")
+    if not reason:
+        raise ValidationFailed(fields={"reason": "请填写退回理由"})
+    request = pending_gate_request(project)
+    if request is None or request.stage != project.stage:
+        raise Conflict("没有待审批的关口申请")
+    approvals = db.session.scalars(sa.select(GateApproval).where(
+        GateApproval.project_id == project.id, GateApproval.stage == project.stage)).all()
+    withdrawn = [{"role": a.role, "user_id": a.user_id, "note": a.note} for a in approvals]
+    for approval in approvals:
+        db.session.delete(approval)
+    _decide_gate_request(actor, request, "return", reason)
+    if withdrawn:
+        record(actor, "project.gate_reset", project, before={"stage": project.stage, "approvals": withdrawn},
+               after={"stage": project.stage, "approvals": [], "reason": reason})
+    requester = db.session.get(User, request.requested_by_id)
+    org_ids = {project.department_id, getattr(requester, "organisation_id", None)}
+    recipients = [u for org_id in org_ids if org_id for u in organisation_users(org_id)]
+    notify(recipients, "project.gate_returned", "关口申请被退回",
+           f"项目“{project.title}”进入下一阶段的申请被退回（{project.stage.label}阶段）。理由：{reason}",
+           link=_link(project))
+    return request
 
 
 def terminate_project(actor, project, *, reason):
@@ -602,15 +707,35 @@ def payments_open(project):
     return project.stage in PAYMENT_STAGES or piloting
 
 
-def record_payment(actor, project, *, amount_yuan, note=""):
-    """A payment against the approved budget. The sum of payments never exceeds the approved
-    amount: a single conditional UPDATE adds the amount only while it still fits (the row lock
-    serialises two requests at the same moment), and a CHECK constraint backs it up."""
+VOUCHER_MAX = 50
+
+
+def record_payment(actor, project, *, amount_yuan, note="", paid_on=None, voucher_no=""):
+    """A payment against the approved budget, with its date (付款日期, default today in Beijing;
+    never in the future) and voucher number (凭证号; the page requires it, the API may leave it
+    out). The sum of the payments not voided never exceeds the approved amount: a single
+    conditional UPDATE adds the amount only while it still fits (the row lock serialises two
+    requests at the same moment), and a CHECK constraint backs it up."""
     if not payments_open(project):
         raise Conflict(f"项目处于“{project.stage.label}”阶段，立项之后才能登记付款")
     amount_fen = yuan_to_fen(amount_yuan)
+    errors = {}
     if amount_fen <= 0:
-        raise ValidationFailed(fields={"amount_yuan": "付款金额必须大于 0"})
+        errors["amount_yuan"] = "付款金额必须大于 0"
+    today = today_shanghai()
+    paid_on = paid_on or today
+    if not isinstance(paid_on, date):
+        errors["paid_on"] = "请填写有效的付款日期"
+    elif paid_on > today:
+        errors["paid_on"] = "付款日期不能晚于今天"
+    voucher_no = (voucher_no or "").strip()
+    if len(voucher_no) > VOUCHER_MAX:
+        errors["voucher_no"] = f"凭证号不能超过 {VOUCHER_MAX} 个字符"
+    elif voucher_no and db.session.scalar(sa.select(Payment.id).where(
+            Payment.project_id == project.id, Payment.voucher_no == voucher_no, Payment.voided_at.is_(None))):
+        errors["voucher_no"] = f"凭证号“{voucher_no}”已登记过一笔付款"
+    if errors:
+        raise ValidationFailed(fields=errors)
     row = db.session.execute(
         sa.update(Project)
         .where(Project.id == project.id, Project.paid_fen + amount_fen <= Project.approved_fen)
@@ -623,21 +748,56 @@ def record_payment(actor, project, *, amount_yuan, note=""):
         raise ValidationFailed(fields={"amount_yuan": (
             f"付款后累计金额将超出批复预算：批复 {format_yuan(project.approved_fen)} 元，"
             f"已付 {format_yuan(project.paid_fen)} 元，剩余可付 {format_yuan(project.remaining_fen)} 元")})
-    payment = Payment(project_id=project.id, amount_fen=amount_fen, note=note or "",
-                      recorded_by_id=getattr(actor, "id", None))
+    payment = Payment(project_id=project.id, amount_fen=amount_fen, note=note or "", paid_on=paid_on,
+                      voucher_no=voucher_no, recorded_by_id=getattr(actor, "id", None))
     db.session.add(payment)
     db.session.flush()
     record(actor, "project.payment", project, before={"paid_fen": project.paid_fen - amount_fen},
-           after={"paid_fen": project.paid_fen, "amount_fen": amount_fen, "payment_id": payment.id, "note": note})
+           after={"paid_fen": project.paid_fen, "amount_fen": amount_fen, "payment_id": payment.id, "note": note,
+                  "paid_on": paid_on, "voucher_no": voucher_no})
     notify(_stakeholders(project), "project.payment", "项目付款已登记",
            f"项目“{project.title}”登记付款 {format_yuan(amount_fen)} 元，累计已付 {format_yuan(project.paid_fen)} 元"
            f" / 批复 {format_yuan(project.approved_fen)} 元。", link=_link(project))
     return payment
 
 
+def void_payment(actor, payment, *, reason):
+    """作废: a wrong payment is voided with a reason, never edited or deleted. It stays on the list
+    (struck through) and no longer counts toward what was paid. The conditional UPDATE on the
+    payment lets only one of two requests at the same moment void it; the project's sum goes
+    down in one UPDATE of its row."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": "请填写作废理由"})
+    project = payment.project
+    voided = db.session.execute(
+        sa.update(Payment).where(Payment.id == payment.id, Payment.voided_at.is_(None))
+        .values(voided_at=utcnow(), voided_by_id=getattr(actor, "id", None), void_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if voided != 1:
+        db.session.refresh(payment)
+        raise Conflict("该笔付款已作废")
+    before = project.paid_fen
+    db.session.execute(
+        sa.update(Project).where(Project.id == project.id)
+        .values(paid_fen=Project.paid_fen - payment.amount_fen, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    db.session.refresh(payment)
+    db.session.refresh(project)
+    record(actor, "payment.void", payment, before={"voided": False, "paid_fen": before},
+           after={"voided": True, "reason": reason, "project_id": project.id, "amount_fen": payment.amount_fen,
+                  "voucher_no": payment.voucher_no, "paid_fen": project.paid_fen})
+    notify(_stakeholders(project), "project.payment_voided", "项目付款已作废",
+           f"项目“{project.title}”的一笔付款 {format_yuan(payment.amount_fen)} 元"
+           f"{f'（凭证号 {payment.voucher_no}）' if payment.voucher_no else ''}已作废，累计已付 "
+           f"{format_yuan(project.paid_fen)} 元。理由：{reason}", link=_link(project))
+    return payment
+
+
 def payments(project):
     return db.session.scalars(sa.select(Payment).where(Payment.project_id == project.id)
-                              .order_by(Payment.id)).all()
+                              .order_by(Payment.paid_on, Payment.id)).all()
 
 
 # --- acceptance (验收) ----------------------------------------------------------------------
@@ -694,10 +854,13 @@ def convene_acceptance(actor, project, *, panel_ids, checklist, conclusion=None,
         "project_id": project.id, "attempt": attempt, "panel": [u.id for u in panel],
         "checklist": [c["item"] for c in items]})
     if conclusion is not None:
-        now = utcnow()
-        for member in acceptance.members:
-            member.conclusion, member.rectify_by, member.signed_at = conclusion, rectify_by, now
+        # The meeting's conclusion, entered by the convener (API contract: the project moves on at
+        # once). Nobody signs for the experts: each confirms the record with their own signature
+        # (or a dissent) afterwards; until then the record shows 签署未完成.
         _conclude(actor, acceptance, conclusion, rectify_by, findings or "")
+        notify(panel, "acceptance.sign_requested", "请签署验收记录",
+               f"项目“{project.title}”第 {attempt} 次验收的结论（{conclusion.label}）已登记，请核对并签署，"
+               "如有不同意见请填写保留意见。", link=f"/acceptances/{acceptance.id}")
     else:
         notify(panel, "acceptance.invited", "请参加项目验收",
                f"您被邀请参加项目“{project.title}”的验收，请逐项填写验收清单并签署结论。",
@@ -705,36 +868,85 @@ def convene_acceptance(actor, project, *, panel_ids, checklist, conclusion=None,
     return acceptance
 
 
-def sign_acceptance(actor, acceptance, *, conclusion, rectify_by=None, note="", results=None):
-    """A panel member records the checklist results and signs pass, conditional (with a
-    rectification deadline) or fail (with findings). When every member has signed, the strictest
-    signature is the panel's conclusion."""
+def signatures_complete(acceptance):
+    """Every panel member signed, or their refusal to sign is on record."""
+    return all(m.settled for m in acceptance.members)
+
+
+def _conclude_from_signatures(actor, acceptance):
+    """The strictest signature is the panel's conclusion, once every member has signed or refused
+    (at least one signed)."""
+    signed = [m for m in acceptance.members if m.signed_at is not None]
+    overall = max((m.conclusion for m in signed), key=SEVERITY.get)
+    dates = [m.rectify_by for m in signed if m.conclusion == Conclusion.conditional and m.rectify_by]
+    findings = "\n".join(f"{m.user.name}：{m.note}" for m in signed if m.note)
+    return _conclude(actor, acceptance, overall, min(dates) if dates else None, findings)
+
+
+def sign_acceptance(actor, acceptance, *, conclusion=None, rectify_by=None, note="", results=None, dissent=""):
+    """A panel member signs for themselves. While the acceptance is open: the checklist results
+    and a conclusion — pass, conditional (with a rectification deadline) or fail (with findings);
+    when every member has signed (or refused), the strictest signature is the panel's conclusion.
+    Once the convener has entered the meeting's conclusion: the member confirms that record
+    (their conclusion defaults to it). Either way a dissent (保留意见) may be written."""
     member = next((m for m in acceptance.members if m.user_id == getattr(actor, "id", None)), None)
     if member is None:
         raise NotAllowed("您不是该验收专家组成员")
-    if acceptance.status != AcceptanceStatus.open:
-        raise Conflict("该验收已出结论")
     if member.signed_at is not None:
         raise Conflict("您已签署验收结论")
-    conclusion = Conclusion.get(conclusion) if isinstance(conclusion, str) else conclusion
+    if member.refused_at is not None:
+        raise Conflict("您的拒签已记录，不能再签署")
+    concluded = acceptance.status != AcceptanceStatus.open
+    conclusion = Conclusion.get(conclusion) if isinstance(conclusion, str) and conclusion else conclusion
+    if conclusion is None and concluded:
+        conclusion = acceptance.conclusion
     if conclusion is None:
         raise ValidationFailed(fields={"conclusion": "请选择验收结论"})
-    _check_rectify_by(conclusion, rectify_by)
-    if conclusion == Conclusion.failed and not note:
-        raise ValidationFailed(fields={"note": "结论为不通过时须写明发现的问题"})
-    by_position = {item.position: item for item in acceptance.items}
-    for position, (passed, item_note) in (results or {}).items():
-        item = by_position.get(position)
-        if item is not None:
-            item.passed, item.note = passed, item_note or item.note
-    member.conclusion, member.rectify_by, member.note, member.signed_at = conclusion, rectify_by, note or "", utcnow()
+    dissent = (dissent or "").strip()
+    if concluded:
+        if conclusion != acceptance.conclusion and not dissent:
+            raise ValidationFailed(fields={"dissent": "与验收结论意见不同时须填写保留意见"})
+        rectify_by = acceptance.rectify_by if conclusion == Conclusion.conditional else None
+    else:
+        _check_rectify_by(conclusion, rectify_by)
+        if conclusion == Conclusion.failed and not note:
+            raise ValidationFailed(fields={"note": "结论为不通过时须写明发现的问题"})
+        by_position = {item.position: item for item in acceptance.items}
+        for position, (passed, item_note) in (results or {}).items():
+            item = by_position.get(position)
+            if item is not None:
+                item.passed, item.note = passed, item_note or item.note
+    member.conclusion, member.rectify_by, member.note = conclusion, rectify_by, note or ""
+    member.dissent, member.signed_at = dissent, utcnow()
     record(actor, "acceptance.sign", acceptance, after={"member": actor.id, "conclusion": conclusion,
-                                                        "rectify_by": rectify_by, "note": note})
-    if all(m.signed_at is not None for m in acceptance.members):
-        overall = max((m.conclusion for m in acceptance.members), key=SEVERITY.get)
-        dates = [m.rectify_by for m in acceptance.members if m.conclusion == Conclusion.conditional and m.rectify_by]
-        findings = "\n".join(f"{m.user.name}：{m.note}" for m in acceptance.members if m.note)
-        _conclude(actor, acceptance, overall, min(dates) if dates else None, findings)
+                                                        "rectify_by": rectify_by, "note": note, "dissent": dissent,
+                                                        "confirms_record": concluded})
+    if not concluded and signatures_complete(acceptance):
+        _conclude_from_signatures(actor, acceptance)
+    return acceptance
+
+
+def record_refusal(actor, acceptance, *, user_id, reason):
+    """A panel member will not sign: the department or the admin records the refusal (拒签) with
+    the reason, so the acceptance is not held up forever. At least one member must sign."""
+    if _actor_role(actor) not in ACCEPTANCE_ROLES:
+        raise NotAllowed("只有发榜单位或平台管理员可以记录拒签")
+    reason = (reason or "").strip()
+    member = next((m for m in acceptance.members if m.user_id == user_id), None)
+    if member is None:
+        raise ValidationFailed(fields={"user_id": "该用户不是验收专家组成员"})
+    if not reason:
+        raise ValidationFailed(fields={"reason": "请填写拒签情况说明"})
+    if member.settled:
+        raise Conflict(f"“{member.user.name}”已{'签署' if member.signed_at else '记录拒签'}")
+    if acceptance.status == AcceptanceStatus.open and not any(
+            m.signed_at is not None for m in acceptance.members if m is not member) and all(
+            m.settled for m in acceptance.members if m is not member):
+        raise Conflict("专家组无人签署，不能形成验收结论；请另行组织验收")
+    member.refused_at, member.refusal_reason, member.refusal_recorded_by_id = utcnow(), reason, actor.id
+    record(actor, "acceptance.refusal", acceptance, after={"member": member.user_id, "reason": reason})
+    if acceptance.status == AcceptanceStatus.open and signatures_complete(acceptance):
+        _conclude_from_signatures(actor, acceptance)
     return acceptance
 
 

@@ -51,6 +51,11 @@ def can_approve_gate(user, project):
     return (is_department(user, project) and "department" in roles) or (is_admin(user) and "admin" in roles)
 
 
+def can_request_gate(user, project):
+    """申请进入下一阶段: the project's department or its provider."""
+    return is_department(user, project) or is_provider(user, project)
+
+
 def can_upload_document(user, project):
     return is_department(user, project) or is_admin(user)
 

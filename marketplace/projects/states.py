@@ -106,6 +106,25 @@ class AcceptanceStatus(LabeledEnum):
     concluded = "concluded", "已出结论"
 
 
+class GateRequestStatus(LabeledEnum):
+    pending = "pending", "待审批"
+    approved = "approved", "已通过"
+    returned = "returned", "已退回"
+
+
+# A gate request (申请进入下一阶段) is decided once: approved when the project moves on through the
+# gate, or returned with a reason (the requester may ask again).
+GATE_REQUEST_MACHINE = StateMachine(
+    "gate_request",
+    states=set(GateRequestStatus),
+    actions={"approve": "通过关口申请", "return": "退回关口申请"},
+    transitions={
+        (GateRequestStatus.pending, "approve"): GateRequestStatus.approved,
+        (GateRequestStatus.pending, "return"): GateRequestStatus.returned,
+    },
+)
+
+
 # A milestone is open until a confirmed 100% report completes it.
 MILESTONE_MACHINE = StateMachine(
     "milestone",

@@ -23,14 +23,18 @@ from marketplace.projects.forms import (
     AdvanceForm,
     AssignProviderForm,
     DocumentForm,
+    GateRequestForm,
+    GateReturnForm,
     MilestoneForm,
-    PaymentForm,
+    PaymentPageForm,
     ProjectForm,
     ReasonForm,
+    RefusalForm,
     ReportForm,
     SignForm,
+    VoidForm,
 )
-from marketplace.projects.models import Acceptance, Milestone, ProgressReport, Project
+from marketplace.projects.models import Acceptance, Milestone, Payment, ProgressReport, Project
 from marketplace.projects.states import DOCUMENT_REQUIRED, GATE_ROLES, ORDER, ProjectStage, next_stage
 
 
@@ -98,6 +102,12 @@ def _detail(project, status=200, **forms):
         "required_documents": DOCUMENT_REQUIRED, "missing": ops.missing_documents(project),
         "gate_roles": GATE_ROLES.get(project.stage, ()), "pending_roles": ops.pending_gate_roles(project),
         "approvals": ops.gate_approvals(project),
+        "gate_request": ops.pending_gate_request(project), "gate_requests": ops.gate_requests(project),
+        "can_request_gate": permissions.can_request_gate(user, project),
+        "gate_request_form": forms.get("gate_request_form") or GateRequestForm(formdata=None, prefix="gq"),
+        "gate_return_form": forms.get("gate_return_form") or GateReturnForm(formdata=None, prefix="gr"),
+        "void_form": forms.get("void_form"), "void_target": forms.get("void_target"),
+        "signatures_complete": ops.signatures_complete,
         "milestones": project.milestones, "owners": owners,
         "payments": ops.payments(project) if permissions.can_see_payments(user, project) else None,
         "payments_open": ops.payments_open(project),
@@ -111,7 +121,7 @@ def _detail(project, status=200, **forms):
         "can_terminate": permissions.can_terminate(user, project),
         "can_publish_case": permissions.can_publish_case(user, project),
         "advance_form": advance_form, "milestone_form": milestone_form, "document_form": document_form,
-        "payment_form": forms.get("payment_form") or PaymentForm(formdata=None),
+        "payment_form": forms.get("payment_form") or PaymentPageForm(formdata=None, paid_on=today.isoformat()),
         "reason_form": forms.get("reason_form") or ReasonForm(formdata=None),
         "assign_form": forms.get("assign_form") or AssignProviderForm(formdata=None),
         "action_form": EmptyForm(), "providers": queries.providers() if project.stage.value in
@@ -131,9 +141,10 @@ def _to_detail(project, anchor=None):
     return redirect(url_for("projects.detail", project_id=project.id) + (f"#{anchor}" if anchor else ""))
 
 
-def _run_form(project, form, name, fn, success, anchor):
+def _run_form(project, form, name, fn, success, anchor, extra=None):
     """Validate a form posted from the project page, run one operation, commit; on field errors
     show the page again with the messages next to the fields (422)."""
+    extra = extra or {}
     if form.validate_on_submit():
         try:
             fn()
@@ -151,13 +162,13 @@ def _run_form(project, form, name, fn, success, anchor):
             db.session.rollback()
             flash(exc.message, "danger")
             db.session.refresh(project)
-            return _detail(project, 409, **{name: form})
+            return _detail(project, 409, **{name: form}, **extra)
     elif form.errors:
         flash(errors_text(form), "danger")
     else:
         abort(400)
     db.session.refresh(project)
-    return _detail(project, 422, **{name: form})
+    return _detail(project, 422, **{name: form}, **extra)
 
 
 @bp.post("/projects/<int:project_id>/advance")
@@ -169,6 +180,28 @@ def advance(project_id):
     return _run_form(project, form, "advance_form",
                      lambda: ops.advance_project(current_user, project, to_stage=form.to_stage.data, note=form.note.data),
                      "关口审批已提交", "stages")
+
+
+@bp.post("/projects/<int:project_id>/gate/request")
+@login_required
+def request_gate(project_id):
+    project = _visible(project_id)
+    require(permissions.can_request_gate(current_user, project))
+    form = GateRequestForm(prefix="gq")
+    return _run_form(project, form, "gate_request_form",
+                     lambda: ops.request_gate(current_user, project, note=form.note.data),
+                     "已申请进入下一阶段，等待审批", "stages")
+
+
+@bp.post("/projects/<int:project_id>/gate/return")
+@login_required
+def return_gate(project_id):
+    project = _visible(project_id)
+    require(permissions.can_approve_gate(current_user, project))
+    form = GateReturnForm(prefix="gr")
+    return _run_form(project, form, "gate_return_form",
+                     lambda: ops.return_gate_request(current_user, project, reason=form.reason.data),
+                     "关口申请已退回", "stages")
 
 
 @bp.post("/projects/<int:project_id>/terminate")
@@ -220,11 +253,27 @@ def add_milestone(project_id):
 def add_payment(project_id):
     project = _visible(project_id)
     require(permissions.can_manage_project(current_user, project))
-    form = PaymentForm()
+    form = PaymentPageForm()
     return _run_form(project, form, "payment_form",
                      lambda: ops.record_payment(current_user, project, amount_yuan=form.amount_yuan.parsed,
-                                                note=form.note.data),
+                                                note=form.note.data, paid_on=form.paid_on.parsed,
+                                                voucher_no=form.voucher_no.data),
                      "付款已登记", "payments")
+
+
+@bp.post("/payments/<int:payment_id>/void")
+@login_required
+def void_payment(payment_id):
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or not permissions.can_view_project(current_user, payment.project):
+        raise NotFound()
+    project = payment.project
+    require(permissions.can_manage_project(current_user, project))
+    form = VoidForm(prefix=f"v{payment.id}")
+    response = _run_form(project, form, "void_form",
+                         lambda: ops.void_payment(current_user, payment, reason=form.reason.data),
+                         "付款已作废（记入审计日志）", "payments", extra={"void_target": payment.id})
+    return response
 
 
 # --- progress reports -----------------------------------------------------------------------
@@ -339,16 +388,62 @@ def acceptance(acceptance_id):
                                        (request.form.get(f"note-{item.position}") or "").strip()[:1000])
                        for item in acceptance.items}
             try:
-                ops.sign_acceptance(current_user, acceptance, conclusion=form.conclusion.data,
-                                    rectify_by=form.rectify_by.parsed, note=form.note.data, results=results)
+                ops.sign_acceptance(current_user, acceptance, conclusion=form.conclusion.data or None,
+                                    rectify_by=form.rectify_by.parsed, note=form.note.data, results=results,
+                                    dissent=form.dissent.data or "")
                 db.session.commit()
                 flash("验收结论已签署", "success")
                 return redirect(url_for("projects.acceptance", acceptance_id=acceptance.id))
             except ValidationFailed as exc:
                 db.session.rollback()
                 apply_field_errors(form, exc)
+    return _acceptance_page(acceptance, form=form, can_sign=can_sign, member=member)
+
+
+def _acceptance_page(acceptance, *, form=None, can_sign=None, member=None, refusal_form=None):
+    if can_sign is None:
+        can_sign = permissions.can_sign_acceptance(current_user, acceptance)
+        member = next((m for m in acceptance.members if m.user_id == current_user.id), None)
+    form = form or SignForm(formdata=None)
+    if acceptance.conclusion is not None:  # confirming the recorded conclusion: blank means "agree"
+        form.conclusion.choices = [SelectChoice("", f"同意登记的结论（{acceptance.conclusion.label}）"),
+                                   *form.conclusion.choices[1:]]
+    refusal_form = refusal_form or RefusalForm(formdata=None, prefix="rf")
+    unsettled = [m for m in acceptance.members if not m.settled]
+    refusal_form.user_id.choices = [SelectChoice(m.user_id, m.user.name) for m in unsettled]
+    status = 422 if (form.errors or refusal_form.errors) else 200
     return render_template("projects/acceptance.html", acceptance=acceptance, project=acceptance.project,
-                           form=form, can_sign=can_sign, member=member), 422 if form.errors else 200
+                           form=form, can_sign=can_sign, member=member, refusal_form=refusal_form,
+                           unsettled=unsettled, complete=ops.signatures_complete(acceptance),
+                           can_record_refusal=permissions.can_record_acceptance(current_user, acceptance.project)), status
+
+
+@bp.post("/acceptances/<int:acceptance_id>/refusal")
+@login_required
+def record_refusal(acceptance_id):
+    acceptance = _visible_acceptance(acceptance_id)
+    require(permissions.can_record_acceptance(current_user, acceptance.project))
+    form = RefusalForm(prefix="rf")
+    if form.validate_on_submit():
+        try:
+            ops.record_refusal(current_user, acceptance, user_id=form.user_id.data, reason=form.reason.data)
+            db.session.commit()
+            flash("拒签情况已记录", "success")
+            return redirect(url_for("projects.acceptance", acceptance_id=acceptance.id))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            if not apply_field_errors(form, exc):
+                form.form_errors.append(exc.message)
+        except Conflict as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            db.session.refresh(acceptance)
+            flash(exc.message, "danger")
+            return _acceptance_page(acceptance, refusal_form=form)[0], 409
+    elif not form.errors:
+        abort(400)
+    db.session.refresh(acceptance)
+    return _acceptance_page(acceptance, refusal_form=form)
 
 
 # --- the admin dashboard --------------------------------------------------------------------
@@ -400,7 +495,9 @@ def acceptance_certificate(acceptance_id):
         "concluded_at": isoformat(acceptance.concluded_at), "findings": acceptance.findings,
         "items": [{"item": i.item, "passed": i.passed, "note": i.note} for i in acceptance.items],
         "members": [{"name": m.user.name, "conclusion": m.conclusion.value if m.conclusion else None,
-                     "signed_at": isoformat(m.signed_at)} for m in acceptance.members],
+                     "signed_at": isoformat(m.signed_at), "dissent": m.dissent or "",
+                     "refused_at": isoformat(m.refused_at), "refusal_reason": m.refusal_reason}
+                    for m in acceptance.members],
     }
     sha256 = issue_document(current_user, "acceptance_certificate", acceptance, content)
     db.session.commit()

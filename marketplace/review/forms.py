@@ -14,6 +14,8 @@ class PanelForm(BaseForm):
 class DrawForm(BaseForm):
     size = IntegerField("抽取人数", validators=[InputRequired("请填写抽取人数"), NumberRange(1, 30, "抽取人数应为 1–30")])
     seed = IntegerField("随机种子（可选，留空自动生成）", validators=[Optional(), NumberRange(0, 2**48, "随机种子应为非负整数")])
+    reason = TextAreaField("重新抽取理由（已抽取过或已有专家组时必填）",
+                           validators=[Optional(), Length(max=2000, message="理由不能超过 2000 个字符")])
 
 
 class DeclarationForm(BaseForm):

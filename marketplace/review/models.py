@@ -153,6 +153,27 @@ class EvaluatorDomain(db.Model):
     domain: Mapped[str] = mapped_column(sa.String(20), primary_key=True, index=True)
 
 
+class PanelDraw(IdMixin, db.Model):
+    """One random draw of a round's panel from the expert pool (专家库随机抽取): seed, candidates
+    and the members drawn, so the draw can be replayed; a redraw carries its reason and keeps
+    the members of the draw it replaced."""
+
+    __tablename__ = "panel_draws"
+    __audit_type__ = "panel_draw"
+
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation_rounds.id", ondelete="CASCADE"), index=True)
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    size: Mapped[int] = mapped_column(sa.Integer)
+    candidates: Mapped[list] = mapped_column(sa.JSON)
+    members: Mapped[list] = mapped_column(sa.JSON)
+    previous_members: Mapped[list] = mapped_column(sa.JSON)  # the panel this draw replaced
+    reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # required for a redraw
+    drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    drawn_by: Mapped[User | None] = relationship()
+
+
 class PanelMember(IdMixin, db.Model):
     """An evaluator on a round's panel, with their conflict declaration and their score sheet."""
 

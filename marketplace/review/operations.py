@@ -31,6 +31,7 @@ from marketplace.review.models import (
     EvaluationRound,
     EvaluatorDomain,
     MetricCheck,
+    PanelDraw,
     PanelMember,
     RoundEntry,
     Score,
@@ -167,9 +168,17 @@ def set_panel(actor, round_, evaluator_ids, *, action="round.panel", extra=None)
     return members(round_)
 
 
-def draw_panel(actor, round_, *, size, seed=None):
+def panel_draws(round_):
+    return db.session.scalars(sa.select(PanelDraw).where(PanelDraw.round_id == round_.id)
+                              .order_by(PanelDraw.id)).all()
+
+
+def draw_panel(actor, round_, *, size, seed=None, reason=""):
     """专家库随机抽取: a seeded draw from active evaluators of the challenge's domain, conflicts
-    excluded. The seed and the candidate list go into the audit log, so the draw can be replayed."""
+    excluded. Never below the round's panel minimum (a pool that small is refused, saying how many
+    could be drawn). A redraw — after an earlier draw, or over a panel already formed — needs a
+    reason; the draw it replaces stays on record. The seed, the candidates and the members go into
+    the draw record and the audit log, so every draw can be replayed."""
     _check_panel_editable(round_)
     challenge = round_.challenge
     participating = participating_provider_ids(challenge)
@@ -179,12 +188,30 @@ def draw_panel(actor, round_, *, size, seed=None):
             sa.or_(User.organisation_id.is_(None), User.organisation_id.not_in(participating or {-1})))))
     if size < 1:
         raise ValidationFailed(fields={"size": "抽取人数至少为 1"})
+    if len(candidates) < round_.min_panel:
+        raise Conflict(f"专家库中“{challenge.domain}”领域可抽取的专家只有 {len(candidates)} 名，"
+                       f"少于本轮专家组最少人数 {round_.min_panel} 名，不能随机抽取；请先补充专家库")
+    if size < round_.min_panel:
+        raise ValidationFailed(fields={"size": f"抽取人数不能少于本轮专家组最少人数 {round_.min_panel} 名"
+                                               f"（专家库可抽取 {len(candidates)} 名）"})
     if len(candidates) < size:
         raise Conflict(f"专家库中“{challenge.domain}”领域可抽取的专家只有 {len(candidates)} 名，不足 {size} 名")
+    previous = sorted(m.evaluator_id for m in members(round_))
+    redraw = bool(previous) or bool(panel_draws(round_))
+    reason = (reason or "").strip()
+    if redraw and not reason:
+        raise ValidationFailed(fields={"reason": "重新抽取须说明理由（原抽取结果将保留备查）"})
     seed = secrets.randbits(48) if seed is None else seed
     chosen = random.Random(seed).sample(candidates, size)
-    return set_panel(actor, round_, chosen, action="round.panel_draw",
-                     extra={"seed": seed, "candidates": candidates, "size": size}), seed
+    draw = PanelDraw(round_id=round_.id, seed=seed, size=size, candidates=candidates, members=sorted(chosen),
+                     previous_members=previous, reason=reason, drawn_by_id=getattr(actor, "id", None),
+                     drawn_at=utcnow())
+    db.session.add(draw)
+    db.session.flush()
+    extra = {"seed": seed, "candidates": candidates, "size": size, "draw_id": draw.id}
+    if redraw:
+        extra.update({"redraw": True, "reason": reason})
+    return set_panel(actor, round_, chosen, action="round.panel_draw", extra=extra), seed
 
 
 # --- opening a round -------------------------------------------------------------------------

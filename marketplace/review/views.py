@@ -223,11 +223,14 @@ def _manage_page(challenge, status=200):
         panel_form.evaluator_ids.data = [m.evaluator_id for m in ops.members(round_)]
         rounds.append({"round": round_, "progress": queries.progress(round_), "panel_form": panel_form,
                        "draw_form": DrawForm(prefix=f"d{round_.id}", size=round_.min_panel),
+                       "draws": ops.panel_draws(round_),
                        "entries": ops.round_entries(round_),
                        "replace_form": ReplaceMemberForm(prefix=f"x{round_.id}"), "pool": pool})
     from marketplace.notices.operations import withdrawn_notice
 
+    names = {u.id: u.name for u in db.session.scalars(sa.select(User).where(User.role == Role.evaluator))}
     return render_template("review/manage.html", challenge=challenge, rounds=rounds, domains=_expert_domains(),
+                           evaluator_names=names,
                            participating=ops.participating_provider_ids(challenge), action_form=EmptyForm(),
                            return_form=SheetReturnForm(), notice=current_notice(challenge),
                            withdrawn=withdrawn_notice(challenge), objections=pending_objections(challenge)), status
@@ -263,7 +266,13 @@ def draw(round_id):
     if not form.validate_on_submit():
         flash(errors_text(form), "danger")
         return _back(round_)
-    _, seed = ops.draw_panel(current_user, round_, size=form.size.data, seed=form.seed.data)
+    try:
+        _, seed = ops.draw_panel(current_user, round_, size=form.size.data, seed=form.seed.data,
+                                 reason=form.reason.data or "")
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash("；".join(error.fields.values()) or error.message, "danger")
+        return _back(round_)
     db.session.commit()
     flash(f"已从专家库随机抽取 {form.size.data} 名专家（随机种子 {seed}，已记入审计日志）", "success")
     return _back(round_)

@@ -198,3 +198,17 @@ def test_openapi_lists_project_routes(api):
                  "/projects/{project_id}/acceptance", "/acceptances/{acceptance_id}/sign", "/projects/{project_id}/case",
                  "/cases", "/excellent-providers"):
         assert path in doc["paths"], path
+
+
+def test_openapi_lists_the_issue16_additions(api):
+    doc = api().get("/openapi.json").get_json()
+    for path in ("/projects/{project_id}/gate/request", "/projects/{project_id}/gate/return",
+                 "/payments/{payment_id}/void", "/acceptances/{acceptance_id}/refusal",
+                 "/rounds/{round_id}/panel/draws"):
+        assert path in doc["paths"], path
+    payment = doc["paths"]["/projects/{project_id}/payments"]["post"]
+    schema = payment["requestBody"]["content"]["application/json"]["schema"]
+    assert {"paid_on", "voucher_no"} <= set(schema["properties"])
+    assert not {"paid_on", "voucher_no"} & set(schema.get("required", []))  # optional in the API
+    sign = doc["paths"]["/acceptances/{acceptance_id}/sign"]["post"]["requestBody"]["content"]["application/json"]
+    assert "dissent" in sign["schema"]["properties"]

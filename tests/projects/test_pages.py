@@ -79,10 +79,13 @@ def test_milestones_overdue_in_red_and_payments(client, make_project, dept, prov
     assert 'class="table-danger"' in body and 'data-testid="overdue"' in body
     assert "便捷就医服务2.0" in page(client, "/projects?overdue=1")
     assert "便捷就医服务2.0" not in page(client, "/projects?stage=rollout")
-    response = submit(client, f"{url}/payments", {"amount_yuan": "2000000.00"}, page_url=url)
+    today = today_shanghai().isoformat()
+    response = submit(client, f"{url}/payments", {"amount_yuan": "2000000.00", "paid_on": today,
+                                                  "voucher_no": "记-2026-001"}, page_url=url)
     assert response.status_code == 422
     assert "超出批复预算" in field_errors(response.get_data(as_text=True))["amount_yuan"][0]
-    assert submit(client, f"{url}/payments", {"amount_yuan": "300000.00", "note": "首付款"}, page_url=url).status_code == 302
+    assert submit(client, f"{url}/payments", {"amount_yuan": "300000.00", "note": "首付款", "paid_on": today,
+                                              "voucher_no": "记-2026-001"}, page_url=url).status_code == 302
     assert "300,000.00" in page(client, url)
 
 

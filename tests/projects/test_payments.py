@@ -64,7 +64,7 @@ def test_the_database_refuses_paid_above_approved(make_project):
     db.session.rollback()
     with pytest.raises(sa.exc.IntegrityError):
         db.session.execute(sa.insert(Payment).values(project_id=project.id, amount_fen=0, note="",
-                                                     created_at=project.created_at))
+                                                     paid_on=project.created_at.date(), created_at=project.created_at))
     db.session.rollback()
 
 

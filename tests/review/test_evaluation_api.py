@@ -292,7 +292,8 @@ def test_random_draw_is_seeded_recorded_and_excludes_conflicts(world, as_user):
     assert first.status_code == 200, first.json
     drawn = sorted(p["evaluator_id"] for p in first.json["panel"])
     assert insider.id not in drawn and len(drawn) == 4
-    again = as_user(w.admin).post(f"/rounds/{round_id}/panel/draw", json={"size": 4, "seed": 20261122})
+    again = as_user(w.admin).post(f"/rounds/{round_id}/panel/draw",
+                                  json={"size": 4, "seed": 20261122, "reason": "复核：按原种子重放"})
     assert sorted(p["evaluator_id"] for p in again.json["panel"]) == drawn  # same seed, same panel
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "round.panel_draw")
                                .order_by(AuditEvent.id.desc())).first()

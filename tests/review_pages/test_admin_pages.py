@@ -64,10 +64,12 @@ def test_a_seeded_draw_shows_its_seed_and_records_it(world, flow):
     assert event.after["seed"] == 20261122 and event.after["size"] == 4 and insider.id not in event.after["candidates"]
 
     # The same seed gives the same panel; no seed: one is chosen, shown and recorded.
-    submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "4", f"d{round_id}-seed": "20261122"},
+    submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "4", f"d{round_id}-seed": "20261122",
+                                                       f"d{round_id}-reason": "复核：按原种子重放"},
            page_url=f.manage_url)
     assert _panel_ids(round_id) == panel
-    auto = submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "3", f"d{round_id}-seed": ""},
+    auto = submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "3", f"d{round_id}-seed": "",
+                                                              f"d{round_id}-reason": "一名专家临时无法参加"},
                   page_url=f.manage_url)
     seed = audit("round.panel_draw")[-1].after["seed"]
     assert any(f"随机种子 {seed}" in msg for _, msg in alerts(text(auto)))
