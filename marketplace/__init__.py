@@ -72,6 +72,9 @@ def create_app(config_class=None):
 
     register_errorhandlers(app)
     register_deadline_sync(app)
+    from marketplace.core import pagecache
+
+    pagecache.install(app)  # after the deadline check, so a closing challenge changes the key first
     register_security_headers(app)
     register_template_helpers(app)
     from marketplace.cli import register_commands

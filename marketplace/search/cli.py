@@ -13,12 +13,21 @@ def search_group():
 @search_group.command("reindex")
 def reindex():
     """Rebuild this server's index from scratch from the database."""
-    from marketplace.search.index import get_index
+    from marketplace.search.index import get_index, rebuild_index
 
-    index = get_index()
-    index.rebuild(fresh=True)
-    index.catch_up()
-    click.echo(f"搜索索引已重建：共 {len(index.doc_keys())} 条公开文档（{index.path}）")
+    count = rebuild_index()
+    info = get_index().last_rebuild
+    click.echo(f"搜索索引已重建：共 {count} 条公开文档，用时 {info['seconds']:.1f} 秒，"
+               f"{info['documents'] / max(info['seconds'], 1e-6):.0f} 条/秒（{get_index().path}）")
+
+
+@search_group.command("ensure")
+def ensure():
+    """Rebuild if the index is missing, damaged or out of date, else catch up (run periodically)."""
+    from marketplace.search.index import ensure_index
+
+    reason = ensure_index()
+    click.echo(f"搜索索引已重建（原因：{reason}）" if reason else "搜索索引已是最新")
 
 
 @search_group.command("catch-up")
