@@ -97,7 +97,8 @@ def list_challenges():
             sa.or_(Challenge.state.in_(states), Challenge.department_id == user.organisation_id))
     per_page = min(max(request.args.get("per_page", 20, type=int) or 20, 1), 100)
     cursor = request.args.get("cursor", request.args.get("after"))
-    department_view = user is not None and user.role == Role.department and not filters.status
+    # A department's list (its own drafts and reviews among the public ones) pages by offset only.
+    department_view = user is not None and user.role == Role.department
     count_key = (repr(filters), tuple(states), user.organisation_id if department_view else None)
     if cursor is not None and not department_view:
         # Keyset paging: any depth costs what the first page costs; the total is cached.
