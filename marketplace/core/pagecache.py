@@ -4,8 +4,17 @@ The key holds the audit chain's head hash. Every state change and every edit is 
 the audit log, and appending updates that single row in the same transaction (serialised, so
 it moves in commit order), so any committed change gives every process a new key at once; a
 closed challenge, a new answer or an admitted provider is never served from an old page. One
-primary-key read per request replaces the page's queries and its rendering. Pages also expire
-after PAGE_TTL seconds, for what moves with the clock alone (countdowns).
+primary-key read per request replaces the page's queries and its rendering. The key also holds
+the current PAGE_TTL-second slot of the clock, so what moves with the clock alone (a partner
+listing whose validity ends at midnight) never outlives its minute; a passed deadline is closed
+by the deadline check, which runs before this lookup (web.register_deadline_sync), and the
+close is audited; countdowns are drawn by the browser from the absolute deadline in the page.
+
+Only the endpoints in CACHEABLE are cached, a list of public pages whose anonymous rendering
+depends on nothing but the database, the URL (path, query, host) and the clock's slot. Pages
+whose content depends on the visitor or the moment (search, /notices whose objection window
+opens and ends by the clock, events with their seats and sign-up forms, needs, the audit
+checkpoints, every form page) are not in it; `tests/challenge_pages/test_page_cache.py` checks that list.
 
 Only what the public would get is cached: GET requests without a signed-in user (no user id
 in the session, no remember cookie, no API token), with no flashed message waiting, answered
@@ -15,6 +24,7 @@ reads from or writes to it, so nothing role-specific can leak either way.
 Flask-Caching: Redis when REDIS_URL is set (shared by the workers), else each process's memory.
 """
 
+import time
 from contextlib import suppress
 
 from flask import g, request, session
@@ -39,6 +49,10 @@ def _version():
         "SELECT last_hash FROM audit_chain_head WHERE id = 1").scalar() or "-"
 
 
+def _slot():
+    return int(time.time() // PAGE_TTL)
+
+
 def _anonymous():
     return ("_user_id" not in session and "_flashes" not in session and "remember_token" not in request.cookies
             and "Authorization" not in request.headers)
@@ -59,7 +73,7 @@ def install(app):
     def serve_cached_page():
         if request.method != "GET" or request.endpoint not in CACHEABLE or not _anonymous():
             return None
-        key = f"{_version()}:{request.full_path}"
+        key = f"{_version()}:{_slot()}:{request.host}{request.full_path}"
         try:
             hit = cache.get(key)
         except Exception:  # Redis down: render as if uncached
