@@ -1,4 +1,4 @@
-"""`flask --app wsgi search reindex | catch-up | prune`."""
+"""`flask --app wsgi search reindex | ensure | catch-up | prune`."""
 
 import click
 
@@ -22,12 +22,24 @@ def reindex():
 
 
 @search_group.command("ensure")
-def ensure():
-    """Rebuild if the index is missing, damaged or out of date, else catch up (run periodically)."""
-    from marketplace.search.index import ensure_index
+@click.option("--watch", "every", type=click.IntRange(min=1), default=None, metavar="SECONDS",
+              help="keep checking every SECONDS (the keeper gunicorn and flask run start); ends with its parent")
+@click.option("--if-free", is_flag=True, help="do nothing when a keeper already looks after this index")
+def ensure(every, if_free):
+    """Rebuild if the index is missing, damaged or out of date, else catch up."""
+    from flask import current_app
 
-    reason = ensure_index()
-    click.echo(f"搜索索引已重建（原因：{reason}）" if reason else "搜索索引已是最新")
+    from marketplace.search import keeper
+
+    app = current_app._get_current_object()
+    if every:
+        keeper.watch(app, every)
+        return
+    ran, reason = keeper.ensure_once(app, if_free=if_free)
+    if not ran:
+        click.echo("另一个索引维护进程正在处理本机索引")
+    else:
+        click.echo(f"搜索索引已重建（原因：{reason}）" if reason else "搜索索引已是最新")
 
 
 @search_group.command("catch-up")

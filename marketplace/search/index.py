@@ -405,13 +405,17 @@ class SearchIndex:
             return int(value or 0)
         return 0
 
-    def rebuild(self, procs=None):
+    def rebuild(self, procs=None, only_if_needed=False):
         """Build every document from the database into a new directory and swap it in
-        (`flask search reindex`, the background worker; never a web request). Searches keep
-        using the old directory, or the database fallback when there is none, until the swap."""
+        (`flask search reindex`, the keeper; never a web request). Searches keep using the old
+        directory, or the database fallback when there is none, until the swap. With
+        `only_if_needed`, returns None without building when, under the rebuild lock, the
+        directory turns out usable (another process has just rebuilt it)."""
         analysis.configure(self.cache_dir)
         started = time.monotonic()
         with self._rebuild_lock():
+            if only_if_needed and not self.needs_rebuild():
+                return None
             building = f"{self.path}.building"
             shutil.rmtree(building, ignore_errors=True)
             os.makedirs(building)
@@ -515,27 +519,29 @@ def prune_changes(days=7):
     return deleted
 
 
-def rebuild_index(app=None):
+def rebuild_index(app=None, only_if_needed=False):
     """Rebuild this server's index from the database, then apply what changed meanwhile.
-    For the CLI and the background worker (inside an application context); returns the number
-    of documents."""
+    For the CLI and the keeper (inside an application context); returns the number of
+    documents (None when `only_if_needed` and another process had just rebuilt it)."""
     from flask import current_app
 
     app = app or current_app._get_current_object()
     index = get_index(app)
-    count = index.rebuild(procs=build_procs(app.config.get("SEARCH_BUILD_PROCS")))
+    count = index.rebuild(procs=build_procs(app.config.get("SEARCH_BUILD_PROCS")), only_if_needed=only_if_needed)
     index.catch_up(budget=600)
     return count
 
 
 def ensure_index(app=None):
-    """The periodic job: rebuild when the index is missing, damaged, out of date or missed
-    pruned changes, else catch up. Returns the reason it rebuilt, or None."""
+    """One round of the keeper (search/keeper.py, `flask search ensure`): rebuild when the index
+    is missing, damaged, out of date or missed pruned changes, else catch up. Returns the reason
+    it rebuilt, or None."""
     index = get_index(app)
     reason = index.needs_rebuild()
     if reason:
         log.info("search index %s: %s; rebuilding", index.path, reason)
-        rebuild_index(app)
-        return reason
+        if rebuild_index(app, only_if_needed=True) is not None:
+            return reason
+        return None
     index.catch_up(budget=600)
     return None

@@ -280,6 +280,18 @@ def search(q, *, page=1, per_page=10, catch_up=True, **filters):
 FALLBACK_TYPES = ("challenge",)
 
 
+def _nudge_keeper():
+    """Someone must be rebuilding: start a keeper if none holds this index (never build here)."""
+    from flask import current_app
+
+    from marketplace.search import keeper
+
+    try:
+        keeper.nudge(current_app._get_current_object())
+    except Exception:  # a search answer never fails for this
+        log.warning("could not nudge the search index keeper", exc_info=True)
+
+
 def fallback(result, words):
     """While the index is missing or being rebuilt: challenges whose title contains every
     query word, newest first, from the database, through the index's own loader (so the same
@@ -292,6 +304,7 @@ def fallback(result, words):
     from marketplace.search.documents import SEARCHABLE_CHALLENGE_STATES, load_challenges
 
     result.rebuilding = True
+    _nudge_keeper()
     if result.filters.get("type", "challenge") not in FALLBACK_TYPES:
         return result
     cond = [Challenge.state.in_(SEARCHABLE_CHALLENGE_STATES)]
