@@ -34,6 +34,8 @@ class Config:
     SEARCH_BUILD_PROCS = _env_int("SEARCH_BUILD_PROCS", 0)
     # The index keeper (marketplace/search/keeper.py) beside gunicorn's workers and `flask run`.
     SEARCH_KEEPER = _env_bool("SEARCH_KEEPER", True)
+    # Whole public pages for anonymous visitors (core/pagecache.py): Redis with REDIS_URL, else memory.
+    PAGE_CACHE = _env_bool("PAGE_CACHE", True)
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
     # Quota per entry (揭榜方案): number of attached files and their total size.
