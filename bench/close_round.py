@@ -52,8 +52,8 @@ class Counter:
 
 def build(app):
     from marketplace.accounts.models import Organisation, User
-    from marketplace.challenges.models import Challenge, Criterion, EvaluationRound
-    from marketplace.review.models import PanelMember, RoundEntry, Score
+    from marketplace.challenges.models import Challenge
+    from marketplace.review.models import Criterion, EvaluationRound, PanelMember, RoundEntry, Score
     from marketplace.review.operations import _label
     from marketplace.submissions.models import Submission
 
@@ -118,8 +118,8 @@ def run(name, url):
         from flask_migrate import upgrade
 
         from marketplace.accounts.models import User
-        from marketplace.challenges.models import EvaluationRound
         from marketplace.review import operations as ops
+        from marketplace.review.models import EvaluationRound
 
         upgrade(revision="heads")
         started = time.perf_counter()

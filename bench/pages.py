@@ -17,7 +17,7 @@ the ratio, the load average beside each row, and the RSS of the app's workers at
     BENCH_PORT=6011 (the app; the bare app gets +1)
 
 On PostgreSQL the database is wiped, so its name must contain "bench" (or BENCH_WIPE_OK=1).
-Nothing is asserted.
+Needs wrk (Debian's `wrk` package). Nothing is asserted.
 """
 
 import os
@@ -198,7 +198,10 @@ def run(name, url):
         index_dir = os.path.join(tempfile.mkdtemp(prefix="bench-noindex-"), "index")
     else:
         index_dir = build_index(app)
-    env = dict(os.environ, BENCH_DB_URL=url, BENCH_INDEX_DIR=index_dir, MARKETPLACE_ENV="development")
+    # No index keeper (gunicorn.conf.py is read from the working directory): the rows measure
+    # serving, and the no-index row the database fallback, not a rebuild running beside them.
+    env = dict(os.environ, BENCH_DB_URL=url, BENCH_INDEX_DIR=index_dir, MARKETPLACE_ENV="development",
+               SEARCH_KEEPER="0")
     env.pop("REDIS_URL", None) if not os.environ.get("BENCH_REDIS_URL") else env.update(
         REDIS_URL=os.environ["BENCH_REDIS_URL"])
     bare = serve("bare_app:app", PORT + 1, env, HERE)
