@@ -39,7 +39,8 @@ def when_ready(server):
     command = [sys.executable, "-m", "flask", "--app", os.environ.get("FLASK_APP", "wsgi"),
                "search", "ensure", "--watch", os.environ.get("SEARCH_KEEPER_EVERY", "30")]
     try:
-        _keeper = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603 (fixed argv)
+        _keeper = subprocess.Popen(command, cwd=os.path.dirname(os.path.abspath(__file__)),  # noqa: S603 (fixed argv)
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
         server.log.info("search index keeper started (pid %s)", _keeper.pid)
     except OSError as exc:
         server.log.error("could not start the search index keeper: %s", exc)

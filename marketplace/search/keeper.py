@@ -70,9 +70,14 @@ def command(*args):
     return [sys.executable, "-m", "flask", "--app", os.environ.get("FLASK_APP", "wsgi"), "search", "ensure", *args]
 
 
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def spawn(*args, cwd=None):
-    """Start a keeper in the background (its own session: a Ctrl+C in a terminal reaches the
-    server, which ends it, not the rebuild midway). Returns the Popen, or None on failure."""
+    """Start a keeper in the background, in the project directory (where wsgi.py is), in its own
+    session (a Ctrl+C in a terminal reaches the server, which ends it, not the rebuild midway).
+    Returns the Popen, or None on failure."""
+    cwd = cwd or PROJECT_ROOT
     try:
         return subprocess.Popen(command(*args), cwd=cwd, stdin=subprocess.DEVNULL,  # noqa: S603 (fixed argv)
                                 start_new_session=True)
