@@ -24,8 +24,8 @@ reads from or writes to it, so nothing role-specific can leak either way.
 Flask-Caching: Redis when REDIS_URL is set (shared by the workers), else each process's memory.
 """
 
+import logging
 import time
-from contextlib import suppress
 
 from flask import g, request, session
 from flask_caching import Cache
@@ -33,6 +33,7 @@ from flask_caching import Cache
 from marketplace.extensions import db
 
 cache = Cache()
+log = logging.getLogger(__name__)
 
 PAGE_TTL = 60
 CACHEABLE = frozenset({
@@ -47,6 +48,15 @@ def _version():
     # Plain SQL on the session's connection: building an ORM select cost more than the query.
     return db.session.connection().exec_driver_sql(
         "SELECT last_hash FROM audit_chain_head WHERE id = 1").scalar() or "-"
+
+
+RETRY_AFTER = 30.0
+_down_until = [0.0]
+
+
+def _cache_failed():
+    log.warning("page cache unavailable; pages are rendered uncached for %.0f s", RETRY_AFTER, exc_info=True)
+    _down_until[0] = time.monotonic() + RETRY_AFTER
 
 
 def _slot():
@@ -64,7 +74,8 @@ def install(app):
     if app.config.get("PAGE_CACHE", True) is False:
         config["CACHE_TYPE"] = "NullCache"
     elif redis_url:
-        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url,
+                      CACHE_OPTIONS={"socket_timeout": 0.5, "socket_connect_timeout": 0.5})
     else:
         config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
     cache.init_app(app, config=config)
@@ -73,11 +84,14 @@ def install(app):
     def serve_cached_page():
         if request.method != "GET" or request.endpoint not in CACHEABLE or not _anonymous():
             return None
+        if time.monotonic() < _down_until[0]:
+            return None  # the cache's Redis failed lately: render, and try it again later
         key = f"{_version()}:{_slot()}:{request.host}{request.full_path}"
         try:
             hit = cache.get(key)
-        except Exception:  # Redis down: render as if uncached
-            hit = None
+        except Exception:  # Redis down: render as if uncached, without trying again for a while
+            _cache_failed()
+            return None
         if hit is not None:
             body, mimetype = hit
             response = app.response_class(body, mimetype=mimetype)
@@ -96,7 +110,10 @@ def install(app):
         body = response.get_data()
         if b"csrf_token" in body:
             return response
-        with suppress(Exception):  # Redis down: the page was rendered anyway
+        try:
             cache.set(key, (body, response.mimetype))
+        except Exception:  # Redis down: the page was rendered anyway
+            _cache_failed()
+            return response
         response.headers[HEADER] = "miss"
         return response

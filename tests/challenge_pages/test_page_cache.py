@@ -1,6 +1,8 @@
 """Public pages are cached for anonymous visitors (core/pagecache.py): a change is visible on
 the very next request, and nothing a signed-in person sees is served to the public or back."""
 
+import pytest
+
 from marketplace.challenges import operations as challenge_ops
 from marketplace.core import pagecache
 from marketplace.core.pagecache import HEADER
@@ -132,3 +134,18 @@ def test_only_reviewed_pages_are_cached(app, browser_for, published):
         for _ in range(2):
             response = public.get(url)
             assert HEADER not in response.headers, (url, response.status_code)
+
+
+def test_a_failing_cache_only_costs_the_rendering(browser_for, published, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("redis away")
+
+    public = browser_for(None)
+    monkeypatch.setattr(pagecache.cache, "get", down)
+    monkeypatch.setattr(pagecache, "_down_until", [0.0])
+    response = public.get(f"/challenges/{published.id}")
+    assert response.status_code == 200 and HEADER not in response.headers
+    assert published.title in visible(text(response))
+    # Not tried again for a while: the next page is rendered without touching the cache.
+    monkeypatch.setattr(pagecache.cache, "get", lambda *a, **kw: pytest.fail("cache tried while down"))
+    assert public.get("/challenges").status_code == 200
