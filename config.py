@@ -30,6 +30,12 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(BASE_DIR / "instance" / "search-index"))
+    # Processes a rebuild analyses documents in (Whoosh's multiprocessing writer); 0 = every core.
+    SEARCH_BUILD_PROCS = _env_int("SEARCH_BUILD_PROCS", 0)
+    # The index keeper (marketplace/search/keeper.py) beside gunicorn's workers and `flask run`.
+    SEARCH_KEEPER = _env_bool("SEARCH_KEEPER", True)
+    # Whole public pages for anonymous visitors (core/pagecache.py): Redis with REDIS_URL, else memory.
+    PAGE_CACHE = _env_bool("PAGE_CACHE", True)
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
     # Quota per entry (揭榜方案): number of attached files and their total size.
@@ -132,6 +138,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     RATELIMIT_STORAGE_URI = "memory://"
+    SEARCH_BUILD_PROCS = 1  # tiny indexes; the multiprocessing build has its own test
+    SEARCH_KEEPER = False  # no background keeper processes in tests (tests/search/test_keeper.py)
     SMTP_HOST = ""
     # No checkpoint file unless a test sets one: a developer's instance/ file would not match a
     # test database.

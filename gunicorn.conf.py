@@ -17,3 +17,39 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# --- the search index keeper (marketplace/search/keeper.py) ----------------------------------
+# Each server keeps its own index directory and no request ever builds it, so the master starts
+# `flask search ensure --watch 30` beside the workers, once per server, in the background: the
+# site answers at once (search falls back to the database, 索引重建中) while a new, restored or
+# lost index is built, and a damaged or outdated one later. SEARCH_KEEPER=0 turns it off (then
+# run `flask search ensure` yourself). The keeper ends with the master (on_exit, and it exits by
+# itself when its parent is gone).
+_keeper = None
+
+
+def when_ready(server):
+    global _keeper
+    if os.environ.get("SEARCH_KEEPER", "1").strip().lower() in {"0", "false", "no", "off"}:
+        return
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "flask", "--app", os.environ.get("FLASK_APP", "wsgi"),
+               "search", "ensure", "--watch", os.environ.get("SEARCH_KEEPER_EVERY", "30")]
+    try:
+        _keeper = subprocess.Popen(command, cwd=os.path.dirname(os.path.abspath(__file__)),  # noqa: S603 (fixed argv)
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        server.log.info("search index keeper started (pid %s)", _keeper.pid)
+    except OSError as exc:
+        server.log.error("could not start the search index keeper: %s", exc)
+
+
+def on_exit(server):
+    if _keeper is not None and _keeper.poll() is None:
+        _keeper.terminate()
+        try:
+            _keeper.wait(10)
+        except Exception:
+            _keeper.kill()

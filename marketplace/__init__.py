@@ -71,18 +71,23 @@ def create_app(config_class=None):
     )
 
     register_errorhandlers(app)
+    # Request id and timing first: a page served from the cache is logged and counted too.
+    register_request_hooks(app)
     register_deadline_sync(app)
     register_security_headers(app)
+    from marketplace.core import pagecache
+
+    pagecache.install(app)  # after the deadline check, so a closing challenge changes the key first
     register_template_helpers(app)
     from marketplace.cli import register_commands
 
     register_commands(app)
-    register_request_hooks(app)
-    from marketplace.scheduler import maybe_start
+    from marketplace.scheduler import maybe_start, maybe_start_search_keeper
     from marketplace.tasks import init_celery
 
     init_celery(app)
     maybe_start(app)
+    maybe_start_search_keeper(app)
     return app
 
 

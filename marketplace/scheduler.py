@@ -62,6 +62,27 @@ def maybe_start(app):
     log.info("embedded scheduler started (no REDIS_URL)")
 
 
+_search_keeper = None
+
+
+def maybe_start_search_keeper(app):
+    """`flask run` (`make run`): the search index keeper (marketplace.search.keeper) beside the
+    development server, as gunicorn's master starts one beside its workers; with or without
+    Redis, since each server keeps its own index directory. It ends with this process."""
+    global _search_keeper
+    if app.config.get("TESTING") or not app.config["SEARCH_KEEPER"] or not started_by_flask_run():
+        return None
+    if _search_keeper is None:
+        import atexit
+
+        from marketplace.search import keeper
+
+        _search_keeper = keeper.spawn("--watch", str(keeper.WATCH_EVERY))
+        atexit.register(keeper.stop, _search_keeper)
+        log.info("search index keeper started beside flask run")
+    return _search_keeper
+
+
 def _loop(app):
     from marketplace.tasks import PERIODIC_JOBS, job_interval, run_job
 

@@ -1,6 +1,7 @@
 """Cross-cutting web concerns: error pages and JSON errors, security headers, template helpers."""
 
 import logging
+import time
 
 from flask import render_template, request
 from flask_login import current_user
@@ -77,17 +78,65 @@ CSP = (
 )
 
 
+class DeadlineClock:
+    """When this process next has to look for challenges past their deadline.
+
+    Checking on every request cost a query per request. Instead each process remembers the
+    earliest deadline of a published challenge (capped at RECHECK seconds, which covers changes
+    made by other processes: a new deadline is always at least a minute away) and does nothing
+    before it. Any change to a challenge seen by this process (challenges/watch.py) makes the
+    next request look again."""
+
+    RECHECK = 30.0
+
+    def __init__(self):
+        self.next_check = 0.0
+
+    def invalidate(self):
+        self.next_check = 0.0
+
+    def due(self, now):
+        return now >= self.next_check
+
+    def schedule(self, now, earliest_deadline):
+        until = now + self.RECHECK
+        if earliest_deadline is not None:
+            until = min(until, earliest_deadline.timestamp())
+        self.next_check = until
+
+
+deadline_clock = DeadlineClock()
+
+
 def register_deadline_sync(app):
-    """Deadlines close challenges on the first request after them — no cron job needed."""
+    """Deadlines close challenges on the first request after them — no cron job needed — at
+    the cost of one indexed query per process every DeadlineClock.RECHECK seconds, not one
+    per request."""
+    from marketplace.challenges import watch
+
+    watch.install(db)
+    watch.on_change(deadline_clock.invalidate)
 
     @app.before_request
     def close_due_challenges():
         if request.endpoint in (None, "static", "main.healthz", "prometheus_metrics"):
             return
-        from marketplace.challenges.operations import close_due_challenges as close_due
+        now = time.time()
+        if not deadline_clock.due(now):
+            return
+        import sqlalchemy as sa
 
-        if close_due():
-            db.session.commit()
+        from marketplace.challenges.models import Challenge
+        from marketplace.challenges.operations import close_due_challenges as close_due
+        from marketplace.challenges.states import ChallengeState
+
+        earliest = sa.select(sa.func.min(Challenge.deadline)).where(Challenge.state == ChallengeState.published)
+        first = db.session.scalar(earliest)
+        if first is not None and first.timestamp() <= now:
+            if close_due():
+                db.session.commit()
+            first = db.session.scalar(earliest)
+        deadline_clock.schedule(time.time(), first)
 
 
 def register_security_headers(app):

@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, settings
 
 from config import TestingConfig
 from marketplace import create_app
+from marketplace.challenges import watch
+from marketplace.core import pagecache
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
 from tests import factories
@@ -99,6 +101,9 @@ def _clean(app):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
+    # The tables were wiped behind the audit chain's and the change watcher's back.
+    pagecache.cache.clear()
+    watch.changed()
     yield
     _db.session.rollback()
     _db.session.remove()
@@ -254,3 +259,35 @@ def department_user(db):
 @pytest.fixture
 def evaluator(db):
     return factories.create_user(role="evaluator", name="评审专家")
+
+
+# --- statement counting ---------------------------------------------------------------------
+
+class StatementCounter:
+    """Counts the SQL statements the engine runs while active (an N+1 shows as a count that
+    grows with the rows on the page)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self):
+        return len(self.statements)
+
+
+def count_statements(client, url, **kwargs):
+    """(response, number of SQL statements) for one GET."""
+    with StatementCounter(_db.engine) as counter:
+        response = client.get(url, **kwargs)
+    return response, counter

@@ -5,6 +5,8 @@ wipe-after-every-test, so the tests read it, and the ones that change something 
 
 import pytest
 
+from marketplace.challenges import watch
+from marketplace.core import pagecache
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
 from tests.conftest import _wipe
@@ -24,6 +26,9 @@ def _clean(app, _seeded_once):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
+    # The tables were wiped behind the audit chain's and the change watcher's back.
+    pagecache.cache.clear()
+    watch.changed()
     yield
     _db.session.rollback()
     _db.session.remove()

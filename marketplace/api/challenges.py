@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 from flask import request, send_file
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Role
-from marketplace.api import api_user, endpoint, json_body, paged
+from marketplace.api import api_user, endpoint, json_body
 from marketplace.api.serializers import (
     challenge_json,
     money,
@@ -27,6 +28,7 @@ from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, PUBLIC_STATES, ChallengeState
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.forms import validate_json
+from marketplace.core.pagination import page_args
 from marketplace.core.permissions import require
 from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
@@ -43,7 +45,8 @@ from marketplace.submissions.models import Submission
 
 LIST_QUERY = {"status": "状态", "domain": "领域", "department": "发榜单位 id", "q": "名称关键词",
               "budget_min": "预算下限（元）", "budget_max": "预算上限（元）",
-              "sort": "newest | deadline | budget", "after": "游标分页：上一页返回的 next_cursor"}
+              "sort": "newest | deadline | budget", "cursor": "游标分页：上一页返回的 next_cursor（任意深度都一样快；旧名 after）",
+              "page": "页码（深页请改用 cursor）", "per_page": "每页条数（≤ 100）"}
 
 
 def _challenge(challenge_id):
@@ -92,12 +95,24 @@ def list_challenges():
         # A department also sees its own drafts and challenges under review.
         query = queries.listing_query(filters, list(ChallengeState)).where(
             sa.or_(Challenge.state.in_(states), Challenge.department_id == user.organisation_id))
-    if request.args.get("after") is not None and (user is None or user.role != Role.department):
-        items, cursor = queries.public_page(filters, cursor=request.args.get("after"),
-                                            per_page=min(max(request.args.get("per_page", 20, type=int) or 20, 1), 100),
-                                            states=states)
-        return {"items": [challenge_json(c, detail=False) for c in items], "next_cursor": cursor}
-    return paged(query, lambda c: challenge_json(c, detail=False))
+    per_page = min(max(request.args.get("per_page", 20, type=int) or 20, 1), 100)
+    cursor = request.args.get("cursor", request.args.get("after"))
+    # A department's list (its own drafts and reviews among the public ones) pages by offset only.
+    department_view = user is not None and user.role == Role.department
+    count_key = (repr(filters), tuple(states), user.organisation_id if department_view else None)
+    if cursor is not None and not department_view:
+        # Keyset paging: any depth costs what the first page costs; the total is cached.
+        items, next_cursor = queries.public_page(filters, cursor=cursor, per_page=per_page, states=states)
+        return {"items": [challenge_json(c, detail=False) for c in items], "next_cursor": next_cursor,
+                "total": queries.count_cache.count(query, count_key), "per_page": per_page}
+    page, per_page = page_args(20)
+    items = db.session.scalars(query.options(joinedload(Challenge.department, innerjoin=True))
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    next_cursor = None
+    if len(items) == per_page and not department_view:
+        next_cursor = queries.encode_cursor(items[-1], filters.sort)
+    return {"items": [challenge_json(c, detail=False) for c in items], "total": queries.count_cache.count(query, count_key),
+            "page": page, "per_page": per_page, "next_cursor": next_cursor}
 
 
 @endpoint("/challenges/<int:challenge_id>", auth=False, tag="榜单", summary="榜单详情（含状态、截止时间、方案数量）")

@@ -26,4 +26,6 @@ def search_public():
         "per_page": result.per_page,
         "facets": result.facets,
         "suggestion": result.suggestion,
+        # true while the index is missing or being rebuilt: titles of challenges only, from the database
+        "rebuilding": result.rebuilding,
     }

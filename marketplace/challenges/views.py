@@ -79,16 +79,15 @@ def detail(challenge_id):
         "show_count": permissions.can_see_submission_count(user, challenge),
         "submission_count": submission_queries.live_count(challenge),
         "actions": CHALLENGE_MACHINE.actions_from(challenge.state),
-        "action_form": EmptyForm(),
-        "reason_form": ChallengeReasonForm(),
-        "extend_form": ExtendForm(),
-        "question_form": QuestionForm(),
-        "answer_form": AnswerForm(),
-        "upload_form": UploadForm(),
         "unsealed": challenge.state in AFTER_DEADLINE_STATES,
         "race": project_queries.race(challenge, user),
         "project_id": project_queries.challenge_project_id(challenge),
     }
+    if user.is_authenticated:
+        # Only signed-in people get forms: each one puts a CSRF token in the session, which
+        # would make the public page uncacheable (core/pagecache.py) for nothing.
+        context.update(action_form=EmptyForm(), reason_form=ChallengeReasonForm(), extend_form=ExtendForm(),
+                       question_form=QuestionForm(), answer_form=AnswerForm(), upload_form=UploadForm())
     if context["can_manage"] or context["can_review"]:
         context["all_questions"] = queries.all_questions(challenge.id)
     if user.is_authenticated and user.role.value == "provider":

@@ -336,6 +336,15 @@ def metric_checks(member) -> dict:
     return {(c.submission_id, c.criterion_id): c for c in rows}
 
 
+def panel_metric_checks(panel) -> dict:
+    """{member_id: {(submission_id, criterion_id): MetricCheck}} for the whole panel, one query."""
+    out = {m.id: {} for m in panel}
+    rows = db.session.scalars(sa.select(MetricCheck).where(MetricCheck.member_id.in_(list(out))))
+    for c in rows:
+        out[c.member_id][(c.submission_id, c.criterion_id)] = c
+    return out
+
+
 def round_metric_criteria(round_):
     return [c for c in round_.criteria if c.kind == "metric"]
 
@@ -648,6 +657,12 @@ def computed_points(round_, entries):
     note naming it (no valid price at all refuses the close, 409); a metric value not declared
     scores 0, with a note."""
     points, how = {}, {}
+    declared = {}  # {(submission_id, criterion_id): value text}, one query for every entry
+    if any(c.kind == "metric" for c in round_.criteria):
+        wanted = [e.submission_id for e in entries]
+        for start in range(0, len(wanted), 500):
+            for m in db.session.scalars(sa.select(EntryMetric).where(EntryMetric.submission_id.in_(wanted[start:start + 500]))):
+                declared[(m.submission_id, m.criterion_id)] = m.value
     for criterion in round_.criteria:
         if criterion.kind == "price":
             # A zero price is not a valid price (综合评分法: the benchmark is the lowest *valid* one):
@@ -671,7 +686,7 @@ def computed_points(round_, entries):
         elif criterion.kind == "metric":
             missing = []
             for entry in entries:
-                value = declared_metrics(entry.submission).get(criterion.id)
+                value = declared.get((entry.submission_id, criterion.id))
                 if value is None:
                     missing.append(entry.label)
                     points[(entry.submission_id, criterion.id)] = Decimal(0)
@@ -713,9 +728,14 @@ def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MAR
     the sheets."""
     criteria = [(c.id, c.weight, c.max_points) for c in round_.criteria]
     tie = round_.tie_break_criterion
-    sheets = {m.id: sheet_scores(m) for m in panel}
+    from marketplace.review.queries import panel_points, preload_round
+
+    # Submissions, providers and evaluators attached up front, every sheet's points as plain
+    # rows in one query: no statement per entry or per score (issue 15).
+    preload_round(panel, entries)
+    sheets = panel_points(panel)
     metric_names = {c.id: c.name for c in round_metric_criteria(round_)}
-    checks = {m.id: metric_checks(m) for m in panel} if metric_names else {}
+    checks = panel_metric_checks(panel) if metric_names else {}
     declared = declared_values(round_, entries) if metric_names else {}
     computed, how = computed_points(round_, entries)
     for criterion_id, info in how.items():
@@ -732,7 +752,7 @@ def compute_results(round_, panel, entries, margin=scoring.DEFAULT_DEVIATION_MAR
                 continue
             scores = sheets[member.id]
             points = {cid: computed[(submission.id, cid)] if (submission.id, cid) in computed
-                      else Decimal(scores[(submission.id, cid)].points_centi) / 100 for cid, _, _ in criteria}
+                      else Decimal(scores[(submission.id, cid)]) / 100 for cid, _, _ in criteria}
             totals[member.evaluator_id] = scoring.evaluator_total(points, criteria)
             tie_values[member.evaluator_id] = scoring.evaluator_total(
                 {tie.id: points[tie.id]}, [(tie.id, tie.weight, tie.max_points)])

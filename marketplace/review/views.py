@@ -371,7 +371,7 @@ def _results_round(round_id):
 @login_required
 def results(round_id):
     round_, rows = _results_round(round_id)
-    panel = {m.evaluator_id: m.evaluator.name for m in ops.members(round_)}
+    panel = queries.panel_names(round_)
     return render_template("review/results.html", round=round_, challenge=round_.challenge, rows=rows or [],
                            panel=panel, computed=ops.computed_explanations(round_))
 
@@ -380,7 +380,7 @@ EXPORT_HEADERS = ["排名", "方案", "服务商", "得分", "是否晋级", "�
 
 
 def _export_rows(round_, rows):
-    panel = {m.evaluator_id: m.evaluator.name for m in ops.members(round_)}
+    panel = queries.panel_names(round_)
     for r in rows:
         yield [r["rank"], r["label"], r["provider_name"], r["score"], "是" if r["advanced"] else "否", r["spread"],
                "；".join(f"评分偏离：{panel.get(i, i)}" for i in r["deviating_evaluators"]),

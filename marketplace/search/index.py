@@ -15,6 +15,7 @@ taken to be a rolled-back transaction.
 import fcntl
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import threading
@@ -25,7 +26,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
-from whoosh import writing
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 
@@ -45,7 +45,14 @@ AFTER_COMMIT_TIMEOUT = 0.3  # in the request that committed
 QUICK_WRITER_TIMEOUT = 0.05  # before a search: never make the reader wait
 QUICK_BATCH = 50
 RETRIES = 5
-REBUILD_WAIT = 60.0
+
+
+def build_procs(configured=None):
+    """Processes for a rebuild: SEARCH_BUILD_PROCS, else every core; one inside a daemonic
+    process (a Celery prefork child), which may not start children."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    return max(1, int(configured or os.cpu_count() or 1))
 
 
 def make_schema():
@@ -128,30 +135,72 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._catching_up = threading.Lock()
         self.cache = {}  # per-searcher caches (facet doc sets), dropped on refresh
+        self.last_rebuild = None
+        self._inode = None
 
     # --- opening ---------------------------------------------------------------------------
 
     def _open(self):
-        analysis.configure(self.cache_dir)
+        """The open index; never builds one (a web request must not): a missing, out-of-date
+        or damaged index raises IndexUnavailable until `rebuild_index()` / `ensure_index()`
+        (the CLI or the background worker) has built it."""
         if self._ix is not None:
             return self._ix
-        if not whoosh_index.exists_in(self.path):  # a new installation: nothing is wrong
-            log.info("creating search index %s from the database", self.path)
-            return self.rebuild(fresh=True, unless_usable=True)
+        reason = self._unusable_reason()
+        if reason:  # before loading jieba: a process without an index never needs it
+            raise IndexUnavailable(reason)
+        analysis.configure(self.cache_dir)
+        self._ix = whoosh_index.open_dir(self.path)
+        self._inode = os.stat(self.path).st_ino
+        return self._ix
+
+    def _damage_marker(self):
+        return os.path.join(os.path.dirname(self.path), "." + os.path.basename(self.path) + ".damaged")
+
+    def mark_damaged(self, reason):
+        """Remember for every process (the worker included) that this directory needs a rebuild."""
+        log.warning("search index %s needs a rebuild: %s", self.path, reason)
+        with suppress(OSError):
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(self._damage_marker(), "w") as fh:
+                fh.write(reason)
+        self.reset()
+
+    def _unusable_reason(self):
+        if os.path.exists(self._damage_marker()):
+            return "damaged"
+        if not whoosh_index.exists_in(self.path):
+            return "missing"
         try:
             ix = whoosh_index.open_dir(self.path)
-            state = self._ix_state(ix)
-            if state.schema != SCHEMA_VERSION or state.dict_hash != analysis.dictionary_hash():
-                log.info("search index %s is out of date; rebuilding", self.path)
+            try:
+                state = self._ix_state(ix)
+            finally:
                 ix.close()
-                return self.rebuild()
-        except (LockError, IndexUnavailable):
+        except LockError:
             raise
-        except Exception as exc:  # missing, empty, corrupt: the database has everything
-            log.warning("search index %s unusable (%s); rebuilding from the database", self.path, exc)
-            return self.rebuild(fresh=True, unless_usable=True)
-        self._ix = ix
-        return ix
+        except Exception as exc:  # empty, corrupt: the database has everything
+            return f"unreadable ({exc})"
+        if state.schema != SCHEMA_VERSION or state.dict_hash != analysis.dictionary_hash():
+            return "out of date"
+        return None
+
+    def needs_rebuild(self):
+        """Why this directory must be rebuilt (missing, damaged, out of date, missed pruned
+        changes), or None."""
+        analysis.configure(self.cache_dir)
+        reason = self._unusable_reason()
+        if reason:
+            return reason
+        with Session(self.engine) as session:
+            pruned = session.scalar(sa.select(SearchPrune.pruned_through)) or 0
+        ix = whoosh_index.open_dir(self.path)
+        try:
+            if self._ix_state(ix).safe < pruned:
+                return "missed pruned changes"
+        finally:
+            ix.close()
+        return None
 
     @staticmethod
     def _read_state(reader):
@@ -170,6 +219,8 @@ class SearchIndex:
     def searcher(self):
         """The process's searcher, refreshed only when the index changed."""
         with self._lock:
+            if self._ix is not None and self._swapped():
+                self.reset()  # a rebuild swapped a new directory in
             ix = self._open()
             if self._searcher is None:
                 self._searcher = ix.searcher()
@@ -182,6 +233,12 @@ class SearchIndex:
                 self._searcher = ix.searcher()
                 self.cache = {}
             return self._searcher
+
+    def _swapped(self):
+        try:
+            return os.stat(self.path).st_ino != self._inode
+        except OSError:
+            return True
 
     def state(self):
         return self._read_state(self.searcher().reader())
@@ -249,37 +306,42 @@ class SearchIndex:
         if not self._catching_up.acquire(timeout=timeout):
             return False
         try:
-            while True:
-                with Session(self.engine) as session:
-                    pruned = session.scalar(sa.select(SearchPrune.pruned_through)) or 0
-                    state, rows = self.pending(session)
-                    if state.safe < pruned:
-                        self.rebuild()
-                        return True
-                    if not rows:
-                        return True
-                    with self._writer(timeout) as writer:
-                        if writer is None:
-                            return False
-                        # Another process may have written since our read: decide under the lock.
-                        state = self._read_state(writer.reader())
-                        rows = session.execute(
-                            sa.select(SearchChange.id, SearchChange.doc_type, SearchChange.object_id)
-                            .where(SearchChange.id > state.safe).order_by(SearchChange.id)
-                            .limit(BATCH + len(state.seen))
-                        ).all()
-                        rows = [r for r in rows if r.id not in state.seen][:batch]
-                        if not rows:
-                            writer.cancel()
-                            return True
-                        self._apply(session, writer, rows)
-                        state.advance([r.id for r in rows])
-                        self._write_state(writer, state)
-                        writer.commit()
-                if time.monotonic() > deadline:
-                    return False
+            return self._catch_up(timeout, deadline, batch)
+        except IndexUnavailable:  # missing or damaged: the rebuild reads the database, nothing to apply
+            return True
         finally:
             self._catching_up.release()
+
+    def _catch_up(self, timeout, deadline, batch):
+        while True:
+            with Session(self.engine) as session:
+                pruned = session.scalar(sa.select(SearchPrune.pruned_through)) or 0
+                state, rows = self.pending(session)
+                if state.safe < pruned:
+                    self.mark_damaged("missed pruned changes")
+                    return True
+                if not rows:
+                    return True
+                with self._writer(timeout) as writer:
+                    if writer is None:
+                        return False
+                    # Another process may have written since our read: decide under the lock.
+                    state = self._read_state(writer.reader())
+                    rows = session.execute(
+                        sa.select(SearchChange.id, SearchChange.doc_type, SearchChange.object_id)
+                        .where(SearchChange.id > state.safe).order_by(SearchChange.id)
+                        .limit(BATCH + len(state.seen))
+                    ).all()
+                    rows = [r for r in rows if r.id not in state.seen][:batch]
+                    if not rows:
+                        writer.cancel()
+                        return True
+                    self._apply(session, writer, rows)
+                    state.advance([r.id for r in rows])
+                    self._write_state(writer, state)
+                    writer.commit()
+            if time.monotonic() > deadline:
+                return False
 
     def _apply(self, session, writer, rows):
         targets = {}
@@ -328,50 +390,41 @@ class SearchIndex:
             SearchChange.created_at > utcnow() - timedelta(seconds=GAP_SECONDS)))
         if recent is not None:
             return recent - 1
-        return session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
+        return session.scalar(sa.select(sa.func.max(SearchChange.id))) or self._last_issued_id(session)
 
-    def _usable(self):
-        """The directory holds a current index (another process may just have rebuilt it)."""
-        try:
-            ix = whoosh_index.open_dir(self.path)
-        except Exception:
-            return None
-        state = self._ix_state(ix)
-        if state.schema == SCHEMA_VERSION and state.dict_hash == analysis.dictionary_hash():
-            return ix
-        ix.close()
-        return None
+    @staticmethod
+    def _last_issued_id(session):
+        """An empty log (everything pruned) still has used ids behind it: start after them, or
+        the first new change would look like it follows hundreds of in-flight gaps."""
+        with suppress(Exception), session.begin_nested():
+            if session.get_bind().dialect.name == "sqlite":
+                value = session.scalar(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'"))
+            else:
+                value = session.scalar(sa.text(
+                    "SELECT pg_sequence_last_value(pg_get_serial_sequence('search_changes', 'id'))"))
+            return int(value or 0)
+        return 0
 
-    def rebuild(self, fresh=False, unless_usable=False):
-        """Rebuild every document from the database (`flask search reindex`, a lost or corrupt
-        directory, a changed dictionary). Other processes keep searching the old documents
-        until the new ones are committed."""
+    def rebuild(self, procs=None, only_if_needed=False):
+        """Build every document from the database into a new directory and swap it in
+        (`flask search reindex`, the keeper; never a web request). Searches keep using the old
+        directory, or the database fallback when there is none, until the swap. With
+        `only_if_needed`, returns None without building when, under the rebuild lock, the
+        directory turns out usable (another process has just rebuilt it)."""
         analysis.configure(self.cache_dir)
-        with self._lock, self._rebuild_lock():
-            self.reset()
-            if unless_usable:
-                ix = self._usable()
-                if ix is not None:
-                    self._ix = ix
-                    return ix
-            ix = None
-            if not fresh:
-                try:
-                    ix = whoosh_index.open_dir(self.path)
-                    if self._ix_state(ix).schema not in (SCHEMA_VERSION, None):
-                        ix.close()
-                        ix = None
-                except Exception:
-                    ix = None
-            if ix is None:
-                if os.path.isdir(self.path):
-                    shutil.rmtree(self.path, ignore_errors=True)
-                os.makedirs(self.path, exist_ok=True)
-                ix = whoosh_index.create_in(self.path, make_schema())
-            try:
-                writer = ix.writer(timeout=REBUILD_WAIT, delay=0.05, limitmb=128)
-            except LockError as exc:
-                raise IndexUnavailable("search index is locked by another process") from exc
+        started = time.monotonic()
+        with self._rebuild_lock():
+            if only_if_needed and not self.needs_rebuild():
+                return None
+            building = f"{self.path}.building"
+            shutil.rmtree(building, ignore_errors=True)
+            os.makedirs(building)
+            ix = whoosh_index.create_in(building, make_schema())
+            procs = procs or build_procs()
+            # Whoosh's multiprocessing writer: each sub-writer analyses (jieba) its share of the
+            # documents into its own segment; multisegment keeps the segments instead of merging.
+            options = {"procs": procs, "multisegment": True, "batchsize": 500} if procs > 1 else {}
+            writer = ix.writer(limitmb=64, **options)
             try:
                 with Session(self.engine) as session:
                     state = MarkState(safe=self._start_mark(session))
@@ -380,18 +433,32 @@ class SearchIndex:
                         batch = []
                         for doc_id in spec.all_ids(session):
                             batch.append(doc_id)
-                            if len(batch) >= 500:
+                            if len(batch) >= 1000:
                                 count += self._add_all(writer, session, doc_type, batch)
                                 batch = []
+                                session.expunge_all()
                         count += self._add_all(writer, session, doc_type, batch)
                     self._write_state(writer, state)
-                writer.commit(mergetype=writing.CLEAR, optimize=True)
+                writer.commit()
             except BaseException:
                 writer.cancel()
+                shutil.rmtree(building, ignore_errors=True)
                 raise
-            log.info("search index %s rebuilt: %d documents", self.path, count)
-            self._ix = ix
-            return ix
+            ix.close()
+            with self._lock:
+                self.reset()
+                old = f"{self.path}.old"
+                shutil.rmtree(old, ignore_errors=True)
+                if os.path.isdir(self.path):
+                    os.rename(self.path, old)
+                os.rename(building, self.path)
+                with suppress(FileNotFoundError):
+                    os.remove(self._damage_marker())
+                shutil.rmtree(old, ignore_errors=True)  # open readers keep their unlinked files
+            seconds = time.monotonic() - started
+            log.info("search index %s rebuilt: %d documents in %.1f s (%d procs)", self.path, count, seconds, procs)
+            self.last_rebuild = {"documents": count, "seconds": seconds, "procs": procs}
+            return count
 
     @staticmethod
     def _add_all(writer, session, doc_type, ids):
@@ -450,3 +517,31 @@ def prune_changes(days=7):
     else:
         row.pruned_through = max(row.pruned_through, through)
     return deleted
+
+
+def rebuild_index(app=None, only_if_needed=False):
+    """Rebuild this server's index from the database, then apply what changed meanwhile.
+    For the CLI and the keeper (inside an application context); returns the number of
+    documents (None when `only_if_needed` and another process had just rebuilt it)."""
+    from flask import current_app
+
+    app = app or current_app._get_current_object()
+    index = get_index(app)
+    count = index.rebuild(procs=build_procs(app.config.get("SEARCH_BUILD_PROCS")), only_if_needed=only_if_needed)
+    index.catch_up(budget=600)
+    return count
+
+
+def ensure_index(app=None):
+    """One round of the keeper (search/keeper.py, `flask search ensure`): rebuild when the index
+    is missing, damaged, out of date or missed pruned changes, else catch up. Returns the reason
+    it rebuilt, or None."""
+    index = get_index(app)
+    reason = index.needs_rebuild()
+    if reason:
+        log.info("search index %s: %s; rebuilding", index.path, reason)
+        if rebuild_index(app, only_if_needed=True) is not None:
+            return reason
+        return None
+    index.catch_up(budget=600)
+    return None

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from marketplace.core.timeutil import today_shanghai
 from marketplace.search import analysis, ranking
 from marketplace.search.documents import DOC_TYPES, url_for_doc
-from marketplace.search.index import QUICK_BATCH, QUICK_WRITER_TIMEOUT, get_index
+from marketplace.search.index import QUICK_BATCH, QUICK_WRITER_TIMEOUT, IndexUnavailable, get_index
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ MAX_QUERY_CHARS = 100
 MAX_WORDS = 12
 MAX_PAGE = 50
 SNIPPET_CHARS = 120
-TERM_CACHE = 4096
+TERM_CACHE = 512  # bounded: a broad term's doc set holds tens of thousands of ids per worker
 
 
 @dataclass
@@ -56,6 +56,7 @@ class SearchResult:
     facets: dict = field(default_factory=dict)
     suggestion: str | None = None
     filters: dict = field(default_factory=dict)
+    rebuilding: bool = False  # the index is missing or being rebuilt: titles from the database
 
     @property
     def pages(self):
@@ -259,16 +260,77 @@ def search(q, *, page=1, per_page=10, catch_up=True, **filters):
             log.exception("search catch-up before a query failed")
     try:
         return _run(index, result, words, filters)
+    except IndexUnavailable:
+        return fallback(result, words)
     except Exception:
-        # A directory removed or damaged under a running process: reopen (rebuilding if needed).
+        # A directory removed or replaced under a running process: reopen it once.
         log.warning("search failed on the open index; reopening", exc_info=True)
         index.reset()
     try:
         return _run(index, result, words, filters)
-    except Exception:
-        log.warning("search failed on the reopened index; rebuilding it", exc_info=True)
-        index.rebuild(fresh=True)
-        return _run(index, result, words, filters)
+    except IndexUnavailable:
+        return fallback(result, words)
+    except Exception as exc:
+        # Damaged: never rebuilt here (minutes of work in a web request); the worker or
+        # `flask search reindex` rebuilds it, and until then the database answers.
+        index.mark_damaged(f"search failed: {exc}")
+        return fallback(result, words)
+
+
+FALLBACK_TYPES = ("challenge",)
+
+
+def _nudge_keeper():
+    """Someone must be rebuilding: start a keeper if none holds this index (never build here)."""
+    from flask import current_app
+
+    from marketplace.search import keeper
+
+    try:
+        keeper.nudge(current_app._get_current_object())
+    except Exception:  # a search answer never fails for this
+        log.warning("could not nudge the search index keeper", exc_info=True)
+
+
+def fallback(result, words):
+    """While the index is missing or being rebuilt: challenges whose title contains every
+    query word, newest first, from the database, through the index's own loader (so the same
+    visibility rules apply: only published-and-later, never cancelled ones). No facets, no
+    ranking; `result.rebuilding` tells the page and the API."""
+    import sqlalchemy as sa
+
+    from marketplace.challenges.models import Challenge
+    from marketplace.extensions import db
+    from marketplace.search.documents import SEARCHABLE_CHALLENGE_STATES, load_challenges
+
+    result.rebuilding = True
+    _nudge_keeper()
+    if result.filters.get("type", "challenge") not in FALLBACK_TYPES:
+        return result
+    cond = [Challenge.state.in_(SEARCHABLE_CHALLENGE_STATES)]
+    cond += [Challenge.title.icontains(word, autoescape=True) for word, _subs in words]
+    if result.filters.get("domain"):
+        cond.append(Challenge.domain == result.filters["domain"])
+    limit = result.per_page
+    ids = db.session.scalars(sa.select(Challenge.id).where(*cond).order_by(Challenge.id.desc())
+                             .offset((result.page - 1) * limit).limit(limit + 1)).all()
+    more = len(ids) > limit
+    ids = ids[:limit]
+    loaded = load_challenges(db.session, ids)
+    terms = _term_pattern(word for word, _subs in words)
+    spec = DOC_TYPES["challenge"]
+    for doc_id in ids:
+        fields = loaded.get(doc_id)
+        if fields is None:
+            continue
+        result.items.append(Hit(
+            type="challenge", id=doc_id, title=highlight(fields["title"], terms, width=200),
+            snippet=highlight(fields["excerpt"], terms), url=url_for_doc("challenge", doc_id),
+            subtitle=fields["subtitle"], type_label=spec.label, plain_title=fields["title"],
+        ))
+    # No count(*) over the table: "at least what is shown" keeps the pager honest and cheap.
+    result.total = (result.page - 1) * limit + len(result.items) + (1 if more else 0)
+    return result
 
 
 def _run(index, result, words, filters):

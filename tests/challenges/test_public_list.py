@@ -197,3 +197,34 @@ def test_garbage_cursor_never_500(api, browser, create_challenge, dept):
             assert response.status_code in (200, 400, 422), (sort, cursor, response.status_code)
             page = client.get(f"/challenges?sort={sort}&after={cursor}")
             assert page.status_code in (200, 400, 422), (sort, cursor, page.status_code)
+
+
+def test_api_cursor_walks_every_row_with_a_cached_total(api, many):
+    """`cursor` (the documented name; `after` still works) pages by keyset from any depth; the
+    page-number answer carries a next_cursor to switch to it; totals come from a cache that a
+    change to a challenge in this process clears at once."""
+    from marketplace.challenges.queries import count_cache
+    from tests.conftest import StatementCounter
+
+    seen, cursor = [], ""
+    while cursor is not None:
+        body = api().get(f"/challenges?sort=deadline&per_page=10&cursor={cursor}").get_json()
+        assert body["total"] == 45 and body["per_page"] == 10
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+    assert sorted(seen) == sorted(many) and len(seen) == 45
+    first = api().get("/challenges?sort=deadline&per_page=10").get_json()
+    assert first["total"] == 45 and first["page"] == 1
+    following = api().get(f"/challenges?sort=deadline&per_page=10&cursor={first['next_cursor']}").get_json()
+    second = api().get("/challenges?sort=deadline&per_page=10&page=2").get_json()
+    assert [i["id"] for i in following["items"]] == [i["id"] for i in second["items"]]
+    # the total is not counted again on every request …
+    with StatementCounter(_db.engine) as counter:
+        api().get(f"/challenges?sort=deadline&per_page=10&cursor={first['next_cursor']}")
+    assert not [s for s in counter.statements if "count(" in s.lower()]
+    # … and a change to a challenge shows in it at once
+    _db.session.execute(sa.update(Challenge).where(Challenge.id == many[0]).values(state="cancelled"))
+    _db.session.commit()
+    assert api().get("/challenges?sort=deadline&per_page=10&cursor=").get_json()["total"] == 44
+    assert api().get("/challenges?sort=deadline&per_page=10").get_json()["total"] == 44
+    count_cache.clear()

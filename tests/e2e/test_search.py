@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from marketplace.search.index import get_index
+from marketplace.search.index import get_index, rebuild_index
 from tests import factories
 from tests.challenge_pages.conftest import make_challenge
 
@@ -26,6 +26,8 @@ def header_search(page: Page):
 def search_index(app, tmp_path):
     old = app.config["SEARCH_INDEX_DIR"]
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "index")
+    with app.app_context():  # the worker's or the CLI's job; a request never builds it
+        rebuild_index(app)
     yield
     get_index(app).reset()
     app.config["SEARCH_INDEX_DIR"] = old

@@ -3,7 +3,7 @@ build public and non-public data through the real operations."""
 
 import pytest
 
-from marketplace.search.index import get_index
+from marketplace.search.index import get_index, rebuild_index
 from tests import factories
 from tests.challenge_pages.conftest import make_challenge
 
@@ -12,6 +12,8 @@ from tests.challenge_pages.conftest import make_challenge
 def index_dir(app, tmp_path):
     old = app.config["SEARCH_INDEX_DIR"]
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "index")
+    with app.app_context():  # built by the CLI or the worker in production, never by a request
+        rebuild_index(app)
     yield tmp_path / "index"
     get_index(app).reset()
     app.config["SEARCH_INDEX_DIR"] = old

@@ -50,7 +50,7 @@ def test_api_shape_facets_filters_paging(api, publish, admin):
 def test_api_empty_bad_and_suggestion(api, publish, admin):
     _data(publish, admin)
     assert api().get("/search").get_json() == {"items": [], "total": 0, "page": 1, "per_page": 10,
-                                               "facets": {}, "suggestion": None}
+                                               "facets": {}, "suggestion": None, "rebuilding": False}
     for q in ["%", "'; drop table", "<script>", "a" * 500, "OR AND NOT (", "*?"]:
         response = api().get("/search", query_string={"q": q, "page": "x", "type": "nope"})
         assert response.status_code == 200, q

@@ -72,44 +72,72 @@ def test_reindex_command_rebuilds_from_the_database(app, publish, index):
     assert search("智能分诊").total == 0
 
 
-def test_deleted_index_directory_is_rebuilt(publish, index, index_dir, client):
+def _no_rebuild_here(monkeypatch, index):
+    """A request or a search that tried to build the index would fail the test."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a search or a request must never build the index")
+    monkeypatch.setattr(index, "rebuild", refuse)
+    return refuse
+
+
+def test_deleted_index_directory_falls_back_until_the_worker_rebuilds(app, publish, index, index_dir, client,
+                                                                        monkeypatch):
     challenge = publish(title="数字小区与社区云", domain="社区", required_domains=["社区"])
     assert search("社区云").total == 1
-    shutil.rmtree(index_dir)
-    assert keys(search("社区云")) == [("challenge", challenge.id)]
+    original = index.rebuild
+    _no_rebuild_here(monkeypatch, index)
     shutil.rmtree(index_dir)
     index.reset()
+    result = search("社区云")
+    assert result.rebuilding and keys(result) == [("challenge", challenge.id)]
     response = client.get("/search?q=社区云")
-    assert response.status_code == 200 and "数字小区" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "索引重建中" in body and "数字小区" in body
+    monkeypatch.setattr(index, "rebuild", original)
+    assert index_module.ensure_index(app) == "missing"
+    result = search("社区云")
+    assert not result.rebuilding and keys(result) == [("challenge", challenge.id)]
 
 
-def test_corrupt_index_directory_is_rebuilt(publish, index, index_dir, client):
+def test_corrupt_index_directory_falls_back_until_rebuilt(app, publish, index, index_dir, client, monkeypatch):
     challenge = publish(title="免申即享政策兑现", domain="经济", required_domains=["经济"])
     assert search("免申即享").total == 1
     index.reset()
     for path in index_dir.iterdir():
         path.write_bytes(b"\x00garbage")
+    original = index.rebuild
+    _no_rebuild_here(monkeypatch, index)
     response = client.get("/api/v1/search?q=免申即享")
     assert response.status_code == 200
-    assert [item["id"] for item in response.get_json()["items"]] == [challenge.id]
+    body = response.get_json()
+    assert body["rebuilding"] is True and [item["id"] for item in body["items"]] == [challenge.id]
+    monkeypatch.setattr(index, "rebuild", original)
+    assert index_module.ensure_index(app)
+    assert api_items(client, "免申即享") == (False, [challenge.id])
 
 
-def test_changed_dictionary_triggers_a_rebuild(publish, index, monkeypatch):
+def api_items(client, q):
+    body = client.get(f"/api/v1/search?q={q}").get_json()
+    return body["rebuilding"], [item["id"] for item in body["items"]]
+
+
+def test_changed_dictionary_needs_a_rebuild_by_the_worker(app, publish, index, monkeypatch):
     challenge = publish(title="一网统管算法")
     assert search("统管").total == 1
     state = index.state()
     assert state.dict_hash == analysis.dictionary_hash() and state.schema == index_module.SCHEMA_VERSION
     index.reset()
     monkeypatch.setattr(analysis, "dictionary_hash", lambda: "changed")
-    rebuilt = []
-    original = index.rebuild
-    monkeypatch.setattr(index, "rebuild", lambda *a, **k: rebuilt.append(1) or original(*a, **k))
+    assert search("统管").rebuilding
+    assert index.needs_rebuild() == "out of date"
+    assert index_module.ensure_index(app) == "out of date"
     assert keys(search("统管")) == [("challenge", challenge.id)]
-    assert rebuilt and index.state().dict_hash == "changed"
+    assert index.state().dict_hash == "changed" and index_module.ensure_index(app) is None
 
 
-def test_pruned_changes_force_a_rebuild(publish, index):
-    """A server whose index missed changes that were pruned since rebuilds from the database."""
+def test_pruned_changes_force_a_rebuild(app, publish, index):
+    """A server whose index missed changes that were pruned since rebuilds from the database
+    (in the worker); meanwhile search answers from the database."""
     challenge = publish(title="数字人民币应用场景")
     assert search("数字人民币").total == 1
     # a change this index never applied (logged without the listener, so nothing caught up) …
@@ -120,9 +148,12 @@ def test_pruned_changes_force_a_rebuild(publish, index):
     # … and then pruned away
     assert prune_changes(days=7) >= 1
     db.session.commit()
-    assert keys(search("养老驿站")) == [("challenge", challenge.id)]
+    result = search("养老驿站")
+    assert result.rebuilding and keys(result) == [("challenge", challenge.id)]
+    assert index_module.ensure_index(app) == "damaged"
+    result = search("养老驿站")
+    assert not result.rebuilding and keys(result) == [("challenge", challenge.id)]
     assert search("数字人民币").total == 0
-
 
 def test_mark_waits_for_ids_committed_out_of_order():
     state = MarkState(safe=10)
@@ -145,15 +176,31 @@ def test_cancel_then_reindex_keeps_it_out(publish, dept, app):
     assert search("养老").total == 0
 
 
-def test_damaged_segment_is_rebuilt(publish, index, index_dir):
-    """The table of contents opens but a segment file is garbage: rebuilt, not a 500."""
+def test_damaged_segment_falls_back_and_is_rebuilt_by_the_worker(app, publish, index, index_dir, monkeypatch):
+    """The table of contents opens but a segment file is garbage: the database answers (not a
+    500, not a rebuild in the request), and the worker sees the damage and rebuilds."""
     challenge = publish(title="城市运行体征监测")
     assert search("体征监测").total == 1
     index.reset()
     for path in index_dir.iterdir():
-        if path.suffix in (".pst", ".trm", ".col"):
+        if path.suffix in (".pst", ".trm", ".col", ".seg"):
             path.write_bytes(b"\x00garbage")
-    assert keys(search("体征监测")) == [("challenge", challenge.id)]
+    original = index.rebuild
+    _no_rebuild_here(monkeypatch, index)
+    result = search("体征监测")
+    assert result.rebuilding and keys(result) == [("challenge", challenge.id)]
+    monkeypatch.setattr(index, "rebuild", original)
+    assert index_module.ensure_index(app) in ("damaged", "unreadable (unpack requires a buffer of 4 bytes)")
+    result = search("体征监测")
+    assert not result.rebuilding and keys(result) == [("challenge", challenge.id)]
+
+
+def test_multiprocess_rebuild_indexes_every_document(app, publish, index):
+    titles = [f"智慧养老第{i}号驿站" for i in range(6)]
+    challenges = [publish(title=title) for title in titles]
+    index.rebuild(procs=2)
+    assert index.doc_keys() == {f"challenge:{c.id}" for c in challenges}
+    assert search("养老驿站").total == len(challenges) and not search("养老驿站").rebuilding
 
 
 def test_updates_leave_deletions_that_search_handles(publish, caplog):
@@ -167,3 +214,23 @@ def test_updates_leave_deletions_that_search_handles(publish, caplog):
         result = search("公共数据")
     assert keys(result) == [("challenge", challenge.id)] and result.facets["type"][0]["count"] == 1
     assert not [r for r in caplog.records if "search failed" in r.getMessage()]
+
+
+def test_fallback_shows_only_public_challenges(app, publish, dept, index, index_dir, client):
+    """While rebuilding, the database answers with the index's own visibility rules: drafts,
+    challenges under review and cancelled ones never appear."""
+    public = publish(title="养老助餐点位规划")
+    publish(state="draft", title="养老助餐草稿")
+    publish(state="pending_review", title="养老助餐待审核")
+    cancelled = publish(title="养老助餐已撤销")
+    challenge_ops.cancel_challenge(dept, cancelled, reason="并入其他项目")
+    db.session.commit()
+    shutil.rmtree(index_dir)
+    index.reset()
+    result = search("养老助餐")
+    assert result.rebuilding and keys(result) == [("challenge", public.id)] and result.total == 1
+    body = client.get("/search?q=养老助餐").get_data(as_text=True)
+    assert "点位规划" in body and body.count('data-testid="search-hit"') == 1
+    assert "草稿" not in body and "待审核" not in body and "已撤销" not in body
+    assert api_items(client, "养老助餐") == (True, [public.id])
+    assert search("养老助餐", type="provider").items == []
