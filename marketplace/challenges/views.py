@@ -24,7 +24,7 @@ from marketplace.challenges.forms import (
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, CHALLENGE_MACHINE, ChallengeState
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
+from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text, run_form
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import to_shanghai
@@ -67,7 +67,13 @@ def index():
 
 @bp.get("/challenges/<int:challenge_id>")
 def detail(challenge_id):
-    challenge = _visible_challenge(challenge_id)
+    return _render_detail(_visible_challenge(challenge_id))
+
+
+def _render_detail(challenge, status=200, **forms):
+    """The challenge page; `forms` replaces a blank form with one that was refused (extend_form,
+    return_form, cancel_form, question_form, answer_form with answer_for=question id), so the
+    page shows what was typed and why it was refused, at that form."""
     user = current_user
     context = {
         "challenge": challenge,
@@ -80,10 +86,12 @@ def detail(challenge_id):
         "submission_count": submission_queries.live_count(challenge),
         "actions": CHALLENGE_MACHINE.actions_from(challenge.state),
         "action_form": EmptyForm(),
-        "reason_form": ChallengeReasonForm(),
-        "extend_form": ExtendForm(),
-        "question_form": QuestionForm(),
-        "answer_form": AnswerForm(),
+        "return_form": ChallengeReasonForm(formdata=None),
+        "cancel_form": ChallengeReasonForm(formdata=None),
+        "extend_form": ExtendForm(formdata=None),
+        "question_form": QuestionForm(formdata=None),
+        "answer_form": AnswerForm(formdata=None),
+        "answer_for": None,
         "upload_form": UploadForm(),
         "unsealed": challenge.state in AFTER_DEADLINE_STATES,
         "race": project_queries.race(challenge, user),
@@ -96,7 +104,8 @@ def detail(challenge_id):
         context["own_submission"] = submission_ops.own_submission(user, challenge)
         context["own_questions"] = queries.own_questions(challenge.id, user.id)
         context["following"] = queries.is_following(challenge.id, user.id)
-    return render_template("challenges/detail.html", **context)
+    context.update(forms)
+    return render_template("challenges/detail.html", **context), status
 
 
 # --- department -----------------------------------------------------------------------------
@@ -281,26 +290,41 @@ def approve(challenge_id):
     return _run(challenge, lambda: ops.approve_challenge(current_user, challenge), "榜单已审核通过并公开发布")
 
 
-def _reason_action(challenge_id, allowed, operation, success):
+def _form_action(challenge, form, operation, success, *, anchor=None, form_name, **extra):
+    """A form on the challenge page: done → back to the page with `success`; refused (a field
+    error, the state moved on meanwhile) → the page again with this form keeping what was typed
+    and the reason at its field or at its top (422, or the refusal's own status)."""
+    if form.validate_on_submit():
+        _, refused = run_form(form, operation)
+        if refused is None:
+            flash(success, "success")
+            return _redirect_detail(challenge, anchor)
+    else:
+        refused = 422
+    form.refused = True  # the page shows this form even where the state no longer offers it
+    return _render_detail(challenge, refused, **{form_name: form}, **extra)
+
+
+def _reason_action(challenge_id, allowed, operation, success, form_name):
     challenge = _visible_challenge(challenge_id)
     require(allowed(current_user, challenge))
     form = ChallengeReasonForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge)
-    return _run(challenge, lambda: operation(current_user, challenge, reason=form.reason.data), success)
+    return _form_action(challenge, form, lambda: operation(current_user, challenge, reason=form.reason.data),
+                        success, form_name=form_name)
 
 
 @bp.post("/challenges/<int:challenge_id>/return")
 @login_required
 def return_(challenge_id):
-    return _reason_action(challenge_id, permissions.can_review_challenge, ops.return_challenge, "榜单已退回发榜单位")
+    return _reason_action(challenge_id, permissions.can_review_challenge, ops.return_challenge, "榜单已退回发榜单位",
+                          "return_form")
 
 
 @bp.post("/challenges/<int:challenge_id>/cancel")
 @login_required
 def cancel(challenge_id):
-    return _reason_action(challenge_id, permissions.can_cancel_challenge, ops.cancel_challenge, "榜单已撤销")
+    return _reason_action(challenge_id, permissions.can_cancel_challenge, ops.cancel_challenge, "榜单已撤销",
+                          "cancel_form")
 
 
 @bp.post("/challenges/<int:challenge_id>/extend")
@@ -309,11 +333,8 @@ def extend(challenge_id):
     challenge = _visible_challenge(challenge_id)
     require(permissions.can_manage_challenge(current_user, challenge))
     form = ExtendForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge)
-    return _run(challenge, lambda: ops.extend_deadline(current_user, challenge, deadline=form.deadline.parsed),
-                "截止时间已延长，已通知关注和揭榜的服务商")
+    return _form_action(challenge, form, lambda: ops.extend_deadline(current_user, challenge, deadline=form.deadline.parsed),
+                        "截止时间已延长，已通知关注和揭榜的服务商", form_name="extend_form")
 
 
 @bp.post("/challenges/<int:challenge_id>/<any(follow, unfollow):action>")
@@ -332,11 +353,9 @@ def follow(challenge_id, action):
 def ask(challenge_id):
     challenge = _visible_challenge(challenge_id)
     form = QuestionForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge, "clarifications")
-    return _run(challenge, lambda: ops.ask_question(current_user, challenge, text=form.text.data),
-                "问题已提交，发榜单位答复后将公开（不显示提问单位）", "clarifications")
+    return _form_action(challenge, form, lambda: ops.ask_question(current_user, challenge, text=form.text.data),
+                        "问题已提交，发榜单位答复后将公开（不显示提问单位）", anchor="clarifications",
+                        form_name="question_form")
 
 
 @bp.post("/questions/<int:question_id>/answer")
@@ -346,11 +365,9 @@ def answer(question_id):
     challenge = question.challenge
     require(permissions.can_manage_challenge(current_user, challenge), hide=not permissions.can_view_challenge(current_user, challenge))
     form = AnswerForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge, "clarifications")
-    return _run(challenge, lambda: ops.answer_question(current_user, question, text=form.text.data),
-                "答复已发布", "clarifications")
+    return _form_action(challenge, form, lambda: ops.answer_question(current_user, question, text=form.text.data),
+                        "答复已发布", anchor="clarifications", form_name="answer_form", answer_for=question.id,
+                        answer_question=question)
 
 
 @bp.post("/challenges/<int:challenge_id>/attachments")
