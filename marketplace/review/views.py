@@ -14,7 +14,7 @@ from marketplace.challenges.permissions import can_view_challenge
 from marketplace.core import exports
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
+from marketplace.core.forms import KEPT_ON_FORM, EmptyForm, apply_field_errors, commit_and_flash, errors_text, run_form
 from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
@@ -50,20 +50,26 @@ def sheet(round_id):
     member = ops.require_membership(current_user, round_)
     context = {"round": round_, "challenge": round_.challenge, "member": member, "action_form": EmptyForm()}
     if member.declared_at is None:
-        form = DeclarationForm()
-        entries = ops.round_entries(round_)
-        if round_.blind:
-            # Blind: the declaration names providers without tying them to entries.
-            providers = sorted({(e.submission.provider_id, e.submission.provider.name) for e in entries}, key=lambda p: p[1])
-        else:
-            providers = [(e.submission.provider_id, e.submission.provider.name) for e in entries]
-        form.conflict_provider_ids.choices = [SelectChoice(pid, name) for pid, name in providers]
-        return render_template("review/declaration.html", form=form, providers=providers,
-                               carried=ops.earlier_conflicts(member), **context)
+        return _declaration_page(round_, member, DeclarationForm(formdata=None))
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
                            totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
                            computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries), **context)
+
+
+def _declaration_page(round_, member, form, status=200):
+    """The declaration form; a refused one comes back with the boxes ticked as they were sent."""
+    entries = ops.round_entries(round_)
+    if round_.blind:
+        # Blind: the declaration names providers without tying them to entries.
+        providers = sorted({(e.submission.provider_id, e.submission.provider.name) for e in entries}, key=lambda p: p[1])
+    else:
+        providers = [(e.submission.provider_id, e.submission.provider.name) for e in entries]
+    form.conflict_provider_ids.choices = [SelectChoice(pid, name) for pid, name in providers]
+    ticked = set(form.conflict_provider_ids.data or []) if status != 200 else set()
+    return render_template("review/declaration.html", form=form, providers=providers, ticked=ticked,
+                           carried=ops.earlier_conflicts(member), round=round_, challenge=round_.challenge,
+                           member=member, action_form=EmptyForm()), status
 
 
 def pilot_evidence(round_, entries):
@@ -86,10 +92,11 @@ def declare(round_id):
                                           {e.submission.provider_id for e in ops.round_entries(round_)}
                                           | ops.earlier_conflicts(member)]
     if not form.validate_on_submit():
-        flash(errors_text(form) or "请重新提交", "danger")
-        return redirect(url_for("review.sheet", round_id=round_id))
-    ops.sign_declaration(current_user, round_, conflict_provider_ids=form.conflict_provider_ids.data or [])
-    db.session.commit()
+        return _declaration_page(round_, member, form, 422)
+    _, refused = run_form(form, lambda: ops.sign_declaration(
+        current_user, round_, conflict_provider_ids=form.conflict_provider_ids.data or []))
+    if refused is not None:
+        return _declaration_page(round_, member, form, refused)
     flash("回避声明已签署", "success")
     return redirect(url_for("review.sheet", round_id=round_id))
 
@@ -117,45 +124,56 @@ def save(round_id):
     try:
         ops.save_sheet(current_user, round_, typed)
         db.session.commit()
-    except ValidationFailed as exc:
+    except KEPT_ON_FORM as exc:
+        # Nothing was saved: the sheet again with what the evaluator typed (not the last saved
+        # draft), so that one wrong score — or a round closed meanwhile — wipes nothing.
         db.session.rollback()
-        return _sheet_retype(round_, member, typed, exc)
+        return _sheet_page(round_, member, exc, typed=typed)
     if submit:
         # Saving and submitting are two steps, each atomic: a sheet that cannot be submitted
         # yet (a missing comment) keeps the scores just typed as a saved draft.
         try:
             ops.submit_sheet(current_user, round_)
             db.session.commit()
-        except ValidationFailed as exc:
+        except KEPT_ON_FORM as exc:
             db.session.rollback()
-            return _sheet_errors(round_id, exc, saved=True)
+            return _sheet_page(round_, member, exc, saved=True)
     flash("评分表已提交并锁定" if submit else "草稿已保存", "success")
     return redirect(url_for("review.sheet", round_id=round_id))
 
 
-def _sheet_retype(round_, member, typed, exc):
-    """Nothing was saved: show the sheet again with what the evaluator typed (not the last
-    saved draft) and the bad fields marked, so that one wrong score does not wipe the rest."""
-    messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
-    flash("；".join(messages[:8]) + ("……" if len(messages) > 8 else ""), "danger")
-    bad = set()
-    for key in exc.fields:
+def _cell_errors(exc, typed):
+    """{(submission id, criterion id): message} from a refusal's field names: the save's
+    scores.<row>[.<part>] (rows as typed) and the submit's scores.<submission>.<criterion>."""
+    cells = {}
+    for key, message in (exc.fields or {}).items():
         parts = key.split(".")
-        if len(parts) >= 2 and parts[0] == "scores" and parts[1].isdigit() and int(parts[1]) < len(typed):
-            row = typed[int(parts[1])]
-            bad.add((row["submission_id"], row["criterion_id"]))
+        if len(parts) < 2 or parts[0] != "scores" or not parts[1].isdigit():
+            continue
+        if typed is not None:
+            if int(parts[1]) < len(typed):
+                row = typed[int(parts[1])]
+                cells.setdefault((row["submission_id"], row["criterion_id"]), message)
+        elif len(parts) == 3 and parts[2].isdigit():
+            cells.setdefault((int(parts[1]), int(parts[2])), message)
+    return cells
+
+
+def _sheet_page(round_, member, exc, *, typed=None, saved=False):
+    """The sheet refused: each bad score marked at its cell with its reason, the reason as a
+    whole at the top of the form, every typed score and comment still in place."""
+    cells = _cell_errors(exc, typed)
+    top = [("草稿已保存，但还不能提交：" if saved else "未保存：") + exc.message]
+    top += [m for m in dict.fromkeys((exc.fields or {}).values()) if m not in cells.values()]
     entries = ops.entries_for(member)
     return render_template(
         "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
-        entries=entries, scores=ops.sheet_scores(member), totals={}, computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries),
-        typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad), 422
-
-
-def _sheet_errors(round_id, exc, saved=False):
-    messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
-    text = "；".join(messages[:8]) + ("……" if len(messages) > 8 else "")
-    flash(("草稿已保存，但还不能提交：" if saved else "") + text, "danger")
-    return redirect(url_for("review.sheet", round_id=round_id))
+        entries=entries, scores=ops.sheet_scores(member), totals={} if typed is not None else ops.sheet_totals(member, entries),
+        conflicted_all=ops.conflicted_with_all(member), computed=ops.preview_computed(round_),
+        evidence=pilot_evidence(round_, entries),
+        typed={(row["submission_id"], row["criterion_id"]): row for row in typed} if typed is not None else {},
+        bad=set(cells), cell_errors=cells, sheet_errors=top, sheet_error_list=list(dict.fromkeys(cells.values()))), \
+        exc.status
 
 
 # --- admin ----------------------------------------------------------------------------------
