@@ -197,7 +197,7 @@ def manage(challenge_id):
     return _manage_page(get_or_404(Challenge, challenge_id))
 
 
-def _manage_page(challenge, status=200):
+def _manage_page(challenge, status=200, return_form=None, return_for=None):
     from marketplace.notices.operations import current_notice, pending_objections
 
     rounds = []
@@ -214,7 +214,8 @@ def _manage_page(challenge, status=200):
 
     return render_template("review/manage.html", challenge=challenge, rounds=rounds, domains=_expert_domains(),
                            participating=ops.participating_provider_ids(challenge), action_form=EmptyForm(),
-                           return_form=SheetReturnForm(), notice=current_notice(challenge),
+                           return_form=return_form or SheetReturnForm(formdata=None), return_for=return_for,
+                           notice=current_notice(challenge),
                            withdrawn=withdrawn_notice(challenge), objections=pending_objections(challenge)), status
 
 
@@ -302,13 +303,18 @@ def replace_member(round_id):
 def return_sheet(round_id, evaluator_id):
     round_ = _admin_round(round_id)
     form = SheetReturnForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _back(round_)
-    ops.return_sheet(current_user, round_, evaluator_id, reason=form.reason.data)
-    db.session.commit()
-    flash("评分表已退回，已通知专家（退回理由仅该专家可见）", "success")
-    return _back(round_)
+    if form.validate_on_submit():
+        _, refused = run_form(form, lambda: ops.return_sheet(current_user, round_, evaluator_id, reason=form.reason.data))
+        if refused is None:
+            flash("评分表已退回，已通知专家（退回理由仅该专家可见）", "success")
+            return _back(round_)
+    else:
+        refused = 422
+    # The reason typed comes back in its row, with why it was refused (a row that does not exist —
+    # the evaluator is not on the panel — leaves only the message, at the top of the page).
+    if all(m.evaluator_id != evaluator_id for m in ops.members(round_)):
+        flash("；".join(form.form_errors or [m for errors in form.errors.values() for m in errors]), "danger")
+    return _manage_page(round_.challenge, refused, return_form=form, return_for=(round_.id, evaluator_id))
 
 
 @bp.route("/admin/experts", methods=["GET", "POST"])
