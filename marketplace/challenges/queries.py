@@ -1,6 +1,6 @@
 """Read side of challenges. The public list is the busiest page: it pages by keyset (a cursor
-holding the last row's sort key and id), so page 5,000 costs what page 1 costs, and it never
-counts rows."""
+holding the last row's sort key and id), so page 5,000 costs what page 1 costs; 上一页 seeks
+the same way backwards. The total above the list is one count over the filtered rows."""
 
 import base64
 import json
@@ -147,6 +147,32 @@ def public_page(filters: ChallengeFilters, *, cursor=None, per_page=20, states=L
     rows = db.session.scalars(_order(query, filters.sort).limit(per_page + 1)).all()
     next_cursor = encode_cursor(rows[per_page - 1], filters.sort) if len(rows) > per_page else None
     return rows[:per_page], next_cursor
+
+
+def previous_page(filters: ChallengeFilters, *, before, per_page=20, states=LISTED_STATES):
+    """The page just before the row a cursor names (the first row of the page being read), best
+    first, and whether rows come before that page too. None for a malformed cursor. The same
+    keyset seek as public_page, walked the other way."""
+    column, desc, _ = SORTS[filters.sort]
+    position = decode_cursor(before, filters.sort)
+    if position is None:
+        return None
+    value, first_id = position
+    key, at = sa.tuple_(column, Challenge.id), sa.tuple_(value, first_id)
+    query = _filtered(filters, states).where(key > at if desc else key < at)
+    if filters.sort == "newest":
+        query = query.where(Challenge.published_at.is_not(None))
+    backwards = (column.asc(), Challenge.id.asc()) if desc else (column.desc(), Challenge.id.desc())
+    rows = db.session.scalars(query.order_by(*backwards).limit(per_page + 1)).all()
+    return list(reversed(rows[:per_page])), len(rows) > per_page
+
+
+def public_count(filters: ChallengeFilters, states=LISTED_STATES) -> int:
+    """How many challenges the list holds with these filters (one count, shown above the list)."""
+    query = _filtered(filters, states)
+    if filters.sort == "newest":
+        query = query.where(Challenge.published_at.is_not(None))
+    return db.session.scalar(query.with_only_columns(sa.func.count(Challenge.id)).order_by(None))
 
 
 def listing_query(filters: ChallengeFilters, states):

@@ -56,11 +56,22 @@ def _visible_challenge(challenge_id):
 def index():
     # Public states only, for everyone: a department's drafts are on its own list (/dept/challenges).
     filters = queries.ChallengeFilters.from_args(request.args)
-    if filters.status_error:  # never fall back to listing everything
-        items, next_cursor = [], None
-    else:
-        items, next_cursor = queries.public_page(filters, cursor=request.args.get("after"), per_page=20)
-    return render_template("challenges/index.html", items=items, next_cursor=next_cursor, filters=filters,
+    items, next_cursor, prev_cursor, total = [], None, None, 0
+    if not filters.status_error:  # never fall back to listing everything
+        total = queries.public_count(filters)
+        backwards = queries.previous_page(filters, before=request.args.get("before"), per_page=20) \
+            if request.args.get("before") else None
+        if backwards is not None and backwards[0]:  # 上一页: the rows before the page that was showing
+            items, more_before = backwards
+            next_cursor = queries.encode_cursor(items[-1], filters.sort)
+            prev_cursor = queries.encode_cursor(items[0], filters.sort) if more_before else None
+        else:  # nothing before it (or a bad cursor): the first page
+            after = request.args.get("after") if backwards is None else None
+            items, next_cursor = queries.public_page(filters, cursor=after, per_page=20)
+            if items and queries.decode_cursor(after, filters.sort) is not None:
+                prev_cursor = queries.encode_cursor(items[0], filters.sort)
+    return render_template("challenges/index.html", items=items, next_cursor=next_cursor, prev_cursor=prev_cursor,
+                           total=total, filters=filters,
                            sorts=queries.SORTS, departments=_departments(),
                            states=ChallengeState), 422 if filters.status_error else 200
 
