@@ -194,6 +194,15 @@ def answered_questions(challenge_id):
     ).all()
 
 
+def unanswered_counts(challenge_ids) -> dict[int, int]:
+    """{challenge id: questions still waiting for an answer} in one query (absent: none)."""
+    if not challenge_ids:
+        return {}
+    rows = db.session.execute(sa.select(Question.challenge_id, sa.func.count()).where(
+        Question.challenge_id.in_(challenge_ids), Question.answer.is_(None)).group_by(Question.challenge_id))
+    return dict(rows.all())
+
+
 def all_questions(challenge_id):
     return db.session.scalars(sa.select(Question).where(Question.challenge_id == challenge_id)
                               .order_by(Question.id)).all()

@@ -268,7 +268,12 @@ def department_list():
     require_role("department")
     status = request.args.get("status")
     page = paginate(queries.department_query(current_user.organisation_id, status))
-    return render_template("challenges/department_list.html", page=page, status=status, states=ChallengeState)
+    ids = [c.id for c in page.items]
+    # Entry counts only for challenges past their deadline: before it the entries are sealed.
+    unsealed = [c.id for c in page.items if c.state in AFTER_DEADLINE_STATES]
+    return render_template("challenges/department_list.html", page=page, status=status, states=ChallengeState,
+                           entry_counts=submission_queries.live_counts(unsealed), unsealed=set(unsealed),
+                           unanswered=queries.unanswered_counts(ids))
 
 
 def _redirect_detail(challenge, anchor=None):
