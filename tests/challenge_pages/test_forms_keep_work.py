@@ -13,13 +13,13 @@ from marketplace.submissions import operations as submission_ops
 from marketplace.submissions.models import Submission
 from tests.challenge_pages.conftest import ENTRY, count, field_errors, pass_deadline, submit, token, visible
 
-_TOP = re.compile(r'<div class="alert alert-danger" role="alert" data-testid="form-errors">(.*?)</div>\s*(?=<|$)',
-                  re.S)
+_TOP = re.compile(r'<div class="alert alert-danger"[^>]*data-testid="form-errors?"[^>]*>(.*?)</div>\s*(?=<|$)', re.S)
 
 
 def top_errors(body):
     """The messages at the top of the refused form(s)."""
-    return [visible(block).strip() for block in _TOP.findall(body)]
+    parts = [part for block in _TOP.findall(body) for part in re.split(r"；|</div>", block)]
+    return [text for text in (visible(part).strip() for part in parts) if text]
 
 
 def _edited():
