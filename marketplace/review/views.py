@@ -398,9 +398,13 @@ def report(round_id):
     if member is None and not (is_admin(current_user)
                                or permissions.is_department_of(current_user, round_.challenge)):
         raise NotFound()
+    return _report_page(round_, member, ReportSignForm(formdata=None))
+
+
+def _report_page(round_, member, form, status=200):
     content = round_.report or (ops.report_content(round_) if round_.status == RoundStatus.review else None)
     return render_template("review/report.html", round=round_, challenge=round_.challenge, member=member,
-                           content=content, members=ops.members(round_), form=ReportSignForm())
+                           content=content, members=ops.members(round_), form=form), status
 
 
 @bp.get("/review/rounds/<int:round_id>/report.pdf")
@@ -431,15 +435,19 @@ def report_pdf(round_id):
 @login_required
 def sign_report(round_id):
     round_ = ops.get_round(round_id)
-    ops.require_membership(current_user, round_)
+    member = ops.require_membership(current_user, round_)
     form = ReportSignForm()
     if form.validate_on_submit():
-        commit_and_flash(lambda: ops.sign_report(current_user, round_, dissent=form.dissent.data,
-                                                 refuse=form.refuse.data),
-                         "已拒绝签署，理由已记入评审报告" if form.refuse.data else "评审报告已签署")
+        _, refused = run_form(form, lambda: ops.sign_report(current_user, round_, dissent=form.dissent.data,
+                                                            refuse=form.refuse.data))
+        if refused is None:
+            flash("已拒绝签署，理由已记入评审报告" if form.refuse.data else "评审报告已签署", "success")
+            return redirect(url_for("review.report", round_id=round_id))
     else:
-        flash(errors_text(form), "danger")
-    return redirect(url_for("review.report", round_id=round_id))
+        refused = 422
+    # Refused (a refusal without its reason, the report already signed …): the dissent typed stays.
+    form.refused = True
+    return _report_page(round_, member, form, refused)
 
 
 # --- the evaluation template library (admin) -------------------------------------------------
