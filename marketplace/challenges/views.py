@@ -23,8 +23,8 @@ from marketplace.challenges.forms import (
 )
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, CHALLENGE_MACHINE, ChallengeState
-from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text, run_form
+from marketplace.core.errors import NotFound
+from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text, run_form
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import to_shanghai
@@ -204,17 +204,16 @@ def _after_plan_action(form_cls, **kwargs):
 
 
 def _save(form, challenge=None):
-    try:
+    """Create or update; None with the reason on the form (at its fields or its top) if refused."""
+    def save():
         if challenge is None:
-            challenge = ops.create_challenge(current_user, _plan_values(form))
-        else:
-            ops.update_challenge(current_user, challenge, _plan_values(form))
-        db.session.commit()
+            return ops.create_challenge(current_user, _plan_values(form))
+        ops.update_challenge(current_user, challenge, _plan_values(form))
         return challenge
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return None
+
+    saved, refused = run_form(form, save)
+    form.refusal_status = refused
+    return saved
 
 
 @bp.route("/challenges/new", methods=["GET", "POST"])
@@ -239,7 +238,7 @@ def new():
             flash("榜单草稿已保存。请预览后提交平台审核。", "success")
             return redirect(url_for("challenges.detail", challenge_id=challenge.id))
     return (render_template("challenges/form.html", form=_pad(form), challenge=None, started_from=started_from,
-                            **_plan_choices()), 422 if form.errors else 200)
+                            **_plan_choices()), getattr(form, "refusal_status", None) or (422 if form.errors else 200))
 
 
 @bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
@@ -248,7 +247,14 @@ def edit(challenge_id):
     challenge = _visible_challenge(challenge_id)
     require(permissions.is_owner_department(current_user, challenge))
     if challenge.state != ChallengeState.draft:
-        flash(f"榜单状态为“{challenge.state.label}”，只有草稿可以修改", "warning")
+        message = f"榜单状态为“{challenge.state.label}”，只有草稿可以修改"
+        if request.method == "POST" and not request.form.get("plan_action"):
+            # Submitted for review by a colleague while this was being edited: the edits come
+            # back with the reason, to copy into a later draft, rather than being dropped.
+            form = ChallengeForm()
+            form.form_errors = [message]
+            return render_template("challenges/form.html", form=_pad(form), challenge=challenge), 409
+        flash(message, "warning")
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))
     if request.method == "POST" and request.form.get("plan_action"):
         form = _after_plan_action(ChallengeForm)
@@ -259,7 +265,8 @@ def edit(challenge_id):
     if form.validate_on_submit() and _save(form, challenge) is not None:
         flash("榜单已保存", "success")
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))
-    return render_template("challenges/form.html", form=_pad(form), challenge=challenge), 422 if form.errors else 200
+    return render_template("challenges/form.html", form=_pad(form), challenge=challenge), \
+        getattr(form, "refusal_status", None) or (422 if form.errors else 200)
 
 
 @bp.get("/dept/challenges")

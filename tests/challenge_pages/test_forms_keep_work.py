@@ -151,3 +151,21 @@ def test_an_empty_answer_is_refused_at_its_field(browser_for, dept, provider, pu
     response = submit(web, f"/questions/{question.id}/answer", {"text": " "}, page_url=f"/challenges/{published.id}")
     assert response.status_code == 422
     assert field_errors(response.get_data(as_text=True)) == {"text": ["请填写答复"]}
+
+
+def test_editing_a_draft_a_colleague_submitted_meanwhile_keeps_the_edits(browser_for, dept):
+    from tests.challenge_pages.conftest import challenge_form, make_challenge
+
+    challenge = make_challenge(dept, "draft")
+    web = browser_for(dept)
+    url = f"/challenges/{challenge.id}/edit"
+    csrf = token(web, url)
+    challenge_ops.submit_for_review(dept, challenge)  # a colleague submitted it for review
+    db.session.commit()
+    data = challenge_form(title="为老服务一键通（修订：增加夜间巡查）", csrf_token=csrf)
+    response = web.post(url, data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert top_errors(body) == ["榜单状态为“待审核”，只有草稿可以修改"]
+    assert 'value="为老服务一键通（修订：增加夜间巡查）"' in body
+    assert html.escape(data["description"], quote=False) in body
