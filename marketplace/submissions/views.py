@@ -163,6 +163,20 @@ def _update(submission, form):
     return version
 
 
+def _button(submission, operation):
+    """A button on the entry page (withdraw, remove a file): run and commit; refused (the deadline
+    passed meanwhile …) → the entry page again with the reason, not a bare error page."""
+    try:
+        operation()
+        db.session.commit()
+    except KEPT_ON_FORM as exc:
+        db.session.rollback()
+        db.session.expire_all()
+        flash(exc.message, "danger")
+        return _render_detail(submission, status=exc.status)
+    return None
+
+
 @bp.post("/submissions/<int:submission_id>/withdraw")
 @login_required
 def withdraw(submission_id):
@@ -170,8 +184,9 @@ def withdraw(submission_id):
     require(permissions.can_change_submission(current_user, submission))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    ops.withdraw_entry(current_user, submission)
-    db.session.commit()
+    refused = _button(submission, lambda: ops.withdraw_entry(current_user, submission))
+    if refused is not None:
+        return refused
     flash("方案已撤回。截止前可以重新提交。", "success")
     return redirect(url_for("challenges.detail", challenge_id=submission.challenge_id))
 
@@ -208,9 +223,11 @@ def remove_attachment(submission_id, file_id):
         raise NotFound()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    version = ops.remove_attachment(current_user, submission, stored)
-    db.session.commit()
-    flash(f"附件已删除，方案更新为第 {version.version} 版。", "success")
+    versions = []
+    refused = _button(submission, lambda: versions.append(ops.remove_attachment(current_user, submission, stored)))
+    if refused is not None:
+        return refused
+    flash(f"附件已删除，方案更新为第 {versions[0].version} 版。", "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
 
 

@@ -169,3 +169,19 @@ def test_editing_a_draft_a_colleague_submitted_meanwhile_keeps_the_edits(browser
     assert top_errors(body) == ["榜单状态为“待审核”，只有草稿可以修改"]
     assert 'value="为老服务一键通（修订：增加夜间巡查）"' in body
     assert html.escape(data["description"], quote=False) in body
+
+
+def test_withdrawing_after_the_deadline_says_why_on_the_entry_page(browser_for, provider, published):
+    _, user, _ = provider
+    submission, _ = submission_ops.submit_entry(user, published, **{**ENTRY, "price_yuan": Decimal(ENTRY["price_yuan"])})
+    db.session.commit()
+    web = browser_for(user)
+    url = f"/submissions/{submission.id}"
+    csrf = token(web, url)
+    pass_deadline(published)
+    response = web.post(f"{url}/withdraw", data={"csrf_token": csrf})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "揭榜已截止" in visible(body) and 'data-testid="receipt"' in body  # the entry page, not a bare 409
+    db.session.expire_all()
+    assert db.session.get(Submission, submission.id).state.value == "submitted"
