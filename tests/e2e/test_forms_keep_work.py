@@ -2,6 +2,7 @@
 passes while it types, and 保存为新版本 one second too late brings back the form with every word
 typed and the reason at its top — not a bare "409 状态冲突" page. The refused page passes axe."""
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from marketplace.extensions import db as _db
 from marketplace.submissions import operations as submission_ops
 from tests import factories
 from tests.challenge_pages.conftest import plan_values
+from tests.e2e.conftest import RESULTS
 from tests.e2e.people import log_in
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +62,9 @@ def test_entry_edit_after_the_deadline_keeps_the_text(new_page):
     expect(page.get_by_label("方案摘要")).to_have_value("AI 分诊 + 院内导航（第二版）")
     expect(page.get_by_role("button", name="保存为新版本")).to_have_count(0)
 
+    if os.environ.get("E2E_SCREENSHOTS") == "1":  # for a human to look at
+        RESULTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(RESULTS / "entry-edit-after-deadline.png"), full_page=True)
     page.evaluate(AXE.read_text(encoding="utf-8"))
     assert page.evaluate(SERIOUS) == []
     _db.session.expire_all()
