@@ -36,6 +36,7 @@ from marketplace.files import operations as file_ops
 from marketplace.files.models import StoredFile
 from marketplace.projects import queries as project_queries
 from marketplace.review import operations as review_ops
+from marketplace.review import queries as review_queries
 from marketplace.review import templates
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import permissions as submission_permissions
@@ -276,6 +277,10 @@ def _submission_detail(submission):
     data = submission_json(submission, versions=owner, files=files, hide_provider=blind)
     if owner:
         data["receipt"] = receipt_json(submission_ops.receipt(submission))
+        # The provider's own score and rank per round, once that result was published to it.
+        data["results"] = [{"round_id": r["round_id"], "round": r["round_name"], "position": r["position"],
+                            "score": r["score"], "rank": r["rank"], "of": r["of"], "advanced": r["advanced"]}
+                           for r in review_queries.own_results(submission)]
     return data
 
 

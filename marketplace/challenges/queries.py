@@ -1,6 +1,6 @@
 """Read side of challenges. The public list is the busiest page: it pages by keyset (a cursor
-holding the last row's sort key and id), so page 5,000 costs what page 1 costs, and it never
-counts rows."""
+holding the last row's sort key and id), so page 5,000 costs what page 1 costs; 上一页 seeks
+the same way backwards. The total above the list is one count over the filtered rows."""
 
 import base64
 import json
@@ -189,6 +189,33 @@ count_cache = CountCache()
 watch.on_change(count_cache.clear)
 
 
+def previous_page(filters: ChallengeFilters, *, before, per_page=20, states=LISTED_STATES):
+    """The page just before the row a cursor names (the first row of the page being read), best
+    first, and whether rows come before that page too. None for a malformed cursor. The same
+    keyset seek as public_page, walked the other way."""
+    column, desc, _ = SORTS[filters.sort]
+    position = decode_cursor(before, filters.sort)
+    if position is None:
+        return None
+    value, first_id = position
+    key, at = sa.tuple_(column, Challenge.id), sa.tuple_(value, first_id)
+    query = _filtered(filters, states).where(key > at if desc else key < at)
+    if filters.sort == "newest":
+        query = query.where(Challenge.published_at.is_not(None))
+    backwards = (column.asc(), Challenge.id.asc()) if desc else (column.desc(), Challenge.id.desc())
+    rows = db.session.scalars(query.order_by(*backwards).limit(per_page + 1)).all()
+    return list(reversed(rows[:per_page])), len(rows) > per_page
+
+
+def public_count(filters: ChallengeFilters, states=LISTED_STATES) -> int:
+    """How many challenges the list holds with these filters (shown above the list), through the
+    per-process count cache: not a `count(*)` per request."""
+    query = _filtered(filters, states)
+    if filters.sort == "newest":
+        query = query.where(Challenge.published_at.is_not(None))
+    return count_cache.count(query, ("page", repr(filters), tuple(states)))
+
+
 def listing_query(filters: ChallengeFilters, states):
     """For offset paging where a total is needed (admin lists, the API's page/per_page)."""
     return _order(_filtered(filters, states), filters.sort)
@@ -206,6 +233,15 @@ def answered_questions(challenge_id):
         sa.select(Question).where(Question.challenge_id == challenge_id, Question.answer.is_not(None))
         .order_by(Question.answered_at)
     ).all()
+
+
+def unanswered_counts(challenge_ids) -> dict[int, int]:
+    """{challenge id: questions still waiting for an answer} in one query (absent: none)."""
+    if not challenge_ids:
+        return {}
+    rows = db.session.execute(sa.select(Question.challenge_id, sa.func.count()).where(
+        Question.challenge_id.in_(challenge_ids), Question.answer.is_(None)).group_by(Question.challenge_id))
+    return dict(rows.all())
 
 
 def all_questions(challenge_id):

@@ -23,8 +23,8 @@ from marketplace.challenges.forms import (
 )
 from marketplace.challenges.models import Challenge, Question
 from marketplace.challenges.states import AFTER_DEADLINE_STATES, CHALLENGE_MACHINE, ChallengeState
-from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
+from marketplace.core.errors import NotFound
+from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text, run_form
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import to_shanghai
@@ -56,18 +56,35 @@ def _visible_challenge(challenge_id):
 def index():
     # Public states only, for everyone: a department's drafts are on its own list (/dept/challenges).
     filters = queries.ChallengeFilters.from_args(request.args)
-    if filters.status_error:  # never fall back to listing everything
-        items, next_cursor = [], None
-    else:
-        items, next_cursor = queries.public_page(filters, cursor=request.args.get("after"), per_page=20)
-    return render_template("challenges/index.html", items=items, next_cursor=next_cursor, filters=filters,
+    items, next_cursor, prev_cursor, total = [], None, None, 0
+    if not filters.status_error:  # never fall back to listing everything
+        total = queries.public_count(filters)
+        backwards = queries.previous_page(filters, before=request.args.get("before"), per_page=20) \
+            if request.args.get("before") else None
+        if backwards is not None and backwards[0]:  # 上一页: the rows before the page that was showing
+            items, more_before = backwards
+            next_cursor = queries.encode_cursor(items[-1], filters.sort)
+            prev_cursor = queries.encode_cursor(items[0], filters.sort) if more_before else None
+        else:  # nothing before it (or a bad cursor): the first page
+            after = request.args.get("after") if backwards is None else None
+            items, next_cursor = queries.public_page(filters, cursor=after, per_page=20)
+            if items and queries.decode_cursor(after, filters.sort) is not None:
+                prev_cursor = queries.encode_cursor(items[0], filters.sort)
+    return render_template("challenges/index.html", items=items, next_cursor=next_cursor, prev_cursor=prev_cursor,
+                           total=total, filters=filters,
                            sorts=queries.SORTS, departments=_departments(),
                            states=ChallengeState), 422 if filters.status_error else 200
 
 
 @bp.get("/challenges/<int:challenge_id>")
 def detail(challenge_id):
-    challenge = _visible_challenge(challenge_id)
+    return _render_detail(_visible_challenge(challenge_id))
+
+
+def _render_detail(challenge, status=200, **forms):
+    """The challenge page; `forms` replaces a blank form with one that was refused (extend_form,
+    return_form, cancel_form, question_form, answer_form with answer_for=question id), so the
+    page shows what was typed and why it was refused, at that form."""
     user = current_user
     context = {
         "challenge": challenge,
@@ -79,15 +96,20 @@ def detail(challenge_id):
         "show_count": permissions.can_see_submission_count(user, challenge),
         "submission_count": submission_queries.live_count(challenge),
         "actions": CHALLENGE_MACHINE.actions_from(challenge.state),
+        "answer_for": None,
+        # Only signed-in people get forms (below): each one puts a CSRF token in the session,
+        # which would make the public page uncacheable (core/pagecache.py) for nothing.
+        **dict.fromkeys(("action_form", "return_form", "cancel_form", "extend_form", "question_form",
+                         "answer_form", "upload_form")),
         "unsealed": challenge.state in AFTER_DEADLINE_STATES,
         "race": project_queries.race(challenge, user),
         "project_id": project_queries.challenge_project_id(challenge),
     }
     if user.is_authenticated:
-        # Only signed-in people get forms: each one puts a CSRF token in the session, which
-        # would make the public page uncacheable (core/pagecache.py) for nothing.
-        context.update(action_form=EmptyForm(), reason_form=ChallengeReasonForm(), extend_form=ExtendForm(),
-                       question_form=QuestionForm(), answer_form=AnswerForm(), upload_form=UploadForm())
+        context.update(action_form=EmptyForm(), return_form=ChallengeReasonForm(formdata=None),
+                       cancel_form=ChallengeReasonForm(formdata=None), extend_form=ExtendForm(formdata=None),
+                       question_form=QuestionForm(formdata=None), answer_form=AnswerForm(formdata=None),
+                       upload_form=UploadForm())
     if context["can_manage"] or context["can_review"]:
         context["all_questions"] = queries.all_questions(challenge.id)
     if user.is_authenticated and user.role.value == "provider":
@@ -95,7 +117,8 @@ def detail(challenge_id):
         context["own_submission"] = submission_ops.own_submission(user, challenge)
         context["own_questions"] = queries.own_questions(challenge.id, user.id)
         context["following"] = queries.is_following(challenge.id, user.id)
-    return render_template("challenges/detail.html", **context)
+    context.update(forms)
+    return render_template("challenges/detail.html", **context), status
 
 
 # --- department -----------------------------------------------------------------------------
@@ -183,17 +206,16 @@ def _after_plan_action(form_cls, **kwargs):
 
 
 def _save(form, challenge=None):
-    try:
+    """Create or update; None with the reason on the form (at its fields or its top) if refused."""
+    def save():
         if challenge is None:
-            challenge = ops.create_challenge(current_user, _plan_values(form))
-        else:
-            ops.update_challenge(current_user, challenge, _plan_values(form))
-        db.session.commit()
+            return ops.create_challenge(current_user, _plan_values(form))
+        ops.update_challenge(current_user, challenge, _plan_values(form))
         return challenge
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc)
-        return None
+
+    saved, refused = run_form(form, save)
+    form.refusal_status = refused
+    return saved
 
 
 @bp.route("/challenges/new", methods=["GET", "POST"])
@@ -218,7 +240,7 @@ def new():
             flash("榜单草稿已保存。请预览后提交平台审核。", "success")
             return redirect(url_for("challenges.detail", challenge_id=challenge.id))
     return (render_template("challenges/form.html", form=_pad(form), challenge=None, started_from=started_from,
-                            **_plan_choices()), 422 if form.errors else 200)
+                            **_plan_choices()), getattr(form, "refusal_status", None) or (422 if form.errors else 200))
 
 
 @bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
@@ -227,7 +249,14 @@ def edit(challenge_id):
     challenge = _visible_challenge(challenge_id)
     require(permissions.is_owner_department(current_user, challenge))
     if challenge.state != ChallengeState.draft:
-        flash(f"榜单状态为“{challenge.state.label}”，只有草稿可以修改", "warning")
+        message = f"榜单状态为“{challenge.state.label}”，只有草稿可以修改"
+        if request.method == "POST" and not request.form.get("plan_action"):
+            # Submitted for review by a colleague while this was being edited: the edits come
+            # back with the reason, to copy into a later draft, rather than being dropped.
+            form = ChallengeForm()
+            form.form_errors = [message]
+            return render_template("challenges/form.html", form=_pad(form), challenge=challenge), 409
+        flash(message, "warning")
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))
     if request.method == "POST" and request.form.get("plan_action"):
         form = _after_plan_action(ChallengeForm)
@@ -238,7 +267,8 @@ def edit(challenge_id):
     if form.validate_on_submit() and _save(form, challenge) is not None:
         flash("榜单已保存", "success")
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))
-    return render_template("challenges/form.html", form=_pad(form), challenge=challenge), 422 if form.errors else 200
+    return render_template("challenges/form.html", form=_pad(form), challenge=challenge), \
+        getattr(form, "refusal_status", None) or (422 if form.errors else 200)
 
 
 @bp.get("/dept/challenges")
@@ -247,7 +277,12 @@ def department_list():
     require_role("department")
     status = request.args.get("status")
     page = paginate(queries.department_query(current_user.organisation_id, status))
-    return render_template("challenges/department_list.html", page=page, status=status, states=ChallengeState)
+    ids = [c.id for c in page.items]
+    # Entry counts only for challenges past their deadline: before it the entries are sealed.
+    unsealed = [c.id for c in page.items if c.state in AFTER_DEADLINE_STATES]
+    return render_template("challenges/department_list.html", page=page, status=status, states=ChallengeState,
+                           entry_counts=submission_queries.live_counts(unsealed), unsealed=set(unsealed),
+                           unanswered=queries.unanswered_counts(ids))
 
 
 def _redirect_detail(challenge, anchor=None):
@@ -280,26 +315,41 @@ def approve(challenge_id):
     return _run(challenge, lambda: ops.approve_challenge(current_user, challenge), "榜单已审核通过并公开发布")
 
 
-def _reason_action(challenge_id, allowed, operation, success):
+def _form_action(challenge, form, operation, success, *, anchor=None, form_name, **extra):
+    """A form on the challenge page: done → back to the page with `success`; refused (a field
+    error, the state moved on meanwhile) → the page again with this form keeping what was typed
+    and the reason at its field or at its top (422, or the refusal's own status)."""
+    if form.validate_on_submit():
+        _, refused = run_form(form, operation)
+        if refused is None:
+            flash(success, "success")
+            return _redirect_detail(challenge, anchor)
+    else:
+        refused = 422
+    form.refused = True  # the page shows this form even where the state no longer offers it
+    return _render_detail(challenge, refused, **{form_name: form}, **extra)
+
+
+def _reason_action(challenge_id, allowed, operation, success, form_name):
     challenge = _visible_challenge(challenge_id)
     require(allowed(current_user, challenge))
     form = ChallengeReasonForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge)
-    return _run(challenge, lambda: operation(current_user, challenge, reason=form.reason.data), success)
+    return _form_action(challenge, form, lambda: operation(current_user, challenge, reason=form.reason.data),
+                        success, form_name=form_name)
 
 
 @bp.post("/challenges/<int:challenge_id>/return")
 @login_required
 def return_(challenge_id):
-    return _reason_action(challenge_id, permissions.can_review_challenge, ops.return_challenge, "榜单已退回发榜单位")
+    return _reason_action(challenge_id, permissions.can_review_challenge, ops.return_challenge, "榜单已退回发榜单位",
+                          "return_form")
 
 
 @bp.post("/challenges/<int:challenge_id>/cancel")
 @login_required
 def cancel(challenge_id):
-    return _reason_action(challenge_id, permissions.can_cancel_challenge, ops.cancel_challenge, "榜单已撤销")
+    return _reason_action(challenge_id, permissions.can_cancel_challenge, ops.cancel_challenge, "榜单已撤销",
+                          "cancel_form")
 
 
 @bp.post("/challenges/<int:challenge_id>/extend")
@@ -308,11 +358,8 @@ def extend(challenge_id):
     challenge = _visible_challenge(challenge_id)
     require(permissions.can_manage_challenge(current_user, challenge))
     form = ExtendForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge)
-    return _run(challenge, lambda: ops.extend_deadline(current_user, challenge, deadline=form.deadline.parsed),
-                "截止时间已延长，已通知关注和揭榜的服务商")
+    return _form_action(challenge, form, lambda: ops.extend_deadline(current_user, challenge, deadline=form.deadline.parsed),
+                        "截止时间已延长，已通知关注和揭榜的服务商", form_name="extend_form")
 
 
 @bp.post("/challenges/<int:challenge_id>/<any(follow, unfollow):action>")
@@ -331,11 +378,9 @@ def follow(challenge_id, action):
 def ask(challenge_id):
     challenge = _visible_challenge(challenge_id)
     form = QuestionForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge, "clarifications")
-    return _run(challenge, lambda: ops.ask_question(current_user, challenge, text=form.text.data),
-                "问题已提交，发榜单位答复后将公开（不显示提问单位）", "clarifications")
+    return _form_action(challenge, form, lambda: ops.ask_question(current_user, challenge, text=form.text.data),
+                        "问题已提交，发榜单位答复后将公开（不显示提问单位）", anchor="clarifications",
+                        form_name="question_form")
 
 
 @bp.post("/questions/<int:question_id>/answer")
@@ -345,11 +390,9 @@ def answer(question_id):
     challenge = question.challenge
     require(permissions.can_manage_challenge(current_user, challenge), hide=not permissions.can_view_challenge(current_user, challenge))
     form = AnswerForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _redirect_detail(challenge, "clarifications")
-    return _run(challenge, lambda: ops.answer_question(current_user, question, text=form.text.data),
-                "答复已发布", "clarifications")
+    return _form_action(challenge, form, lambda: ops.answer_question(current_user, question, text=form.text.data),
+                        "答复已发布", anchor="clarifications", form_name="answer_form", answer_for=question.id,
+                        answer_question=question)
 
 
 @bp.post("/challenges/<int:challenge_id>/attachments")

@@ -11,7 +11,7 @@ from wtforms import FieldList, Form, FormField, SelectMultipleField, widgets
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, StopValidation
 
-from marketplace.core.errors import BadRequest, ValidationFailed
+from marketplace.core.errors import BadRequest, Conflict, NotAllowed, ValidationFailed
 from marketplace.core.inputs import UNSAFE_CHARS, valid_id
 
 ID_MESSAGE = "请填写有效的编号"
@@ -197,6 +197,45 @@ def commit_operation(form, operation):
         apply_field_errors(form, exc)
         return False, None
     return True, result
+
+
+def place_refusal(form, exc):
+    """Put a refusal on the form: field errors at their fields, everything else (a message about
+    the whole form, a field the form does not show) at the top of the form (`form.form_errors`,
+    shown by the form_errors macro)."""
+    fields = getattr(exc, "fields", None) or {}
+    form.refused_fields = fields  # for inputs drawn outside the form class (a page may place them)
+    unplaced = [message for name, message in fields.items() if getattr(form, name, None) is None]
+    apply_field_errors(form, exc)
+    if not fields or unplaced:
+        top = list(getattr(form, "form_errors", None) or [])
+        for message in unplaced or [exc.message]:
+            if message not in top:
+                top.append(message)
+        form.form_errors = top
+
+
+# Refusals a page answers by showing the form again (never 404s: they hide what one may not see).
+KEPT_ON_FORM = (ValidationFailed, Conflict, NotAllowed, BadRequest)
+
+
+def run_form(form, operation):
+    """Run one operation for a validated form and commit it; a refusal never loses what was typed.
+
+    Returns (result, None) on success. On a refusal (field errors, the deadline passed, a state
+    conflict, not allowed) the transaction rolls back, the reason is placed on the form
+    (place_refusal) and (None, status) comes back: the caller renders the form again with that
+    status, the typed values still in it."""
+    from marketplace.extensions import db
+
+    try:
+        result = operation()
+        db.session.commit()
+    except KEPT_ON_FORM as exc:
+        db.session.rollback()
+        place_refusal(form, exc)
+        return None, exc.status
+    return result, None
 
 
 def errors_text(form) -> str:

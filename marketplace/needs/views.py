@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from marketplace.core.errors import NotFound
-from marketplace.core.forms import EmptyForm, commit_and_flash, commit_operation, errors_text
+from marketplace.core.forms import EmptyForm, commit_and_flash, commit_operation, run_form
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import require, require_role
 from marketplace.core.timeutil import today_shanghai
@@ -64,7 +64,12 @@ def index():
 
 @bp.get("/needs/<int:need_id>")
 def detail(need_id):
-    need = _visible_need(need_id)
+    return _render_detail(_visible_need(need_id))
+
+
+def _render_detail(need, status=200, **forms):
+    """The need's page; `forms` carries a refused triage form (accept_form …), shown with what
+    was typed and why it was refused."""
     user = current_user
     challenge = queries.challenge_of(need)
     from marketplace.challenges.permissions import can_view_challenge
@@ -86,11 +91,13 @@ def detail(need_id):
         context["project_visible"] = project is not None and can_view_project(user, project)
     if context["can_triage"]:
         context["similar"] = similarity.similar_to(need)
-        accept_form = AcceptForm(assignee_org_id=need.assignee_id or need.submitter_id)
+        accept_form = AcceptForm(formdata=None, assignee_org_id=need.assignee_id or need.submitter_id)
         accept_form.assignee_org_id.choices = [SelectChoice(d.id, d.name) for d in queries.departments()]
-        context.update(accept_form=accept_form, return_form=ReturnForm(), reject_form=RejectForm(),
-                       merge_form=MergeForm(), actions=NEED_MACHINE.actions_from(need.state))
-    return render_template("needs/detail.html", **context)
+        context.update(accept_form=accept_form, return_form=ReturnForm(formdata=None),
+                       reject_form=RejectForm(formdata=None), merge_form=MergeForm(formdata=None),
+                       actions=NEED_MACHINE.actions_from(need.state))
+    context.update(forms, refused_triage=bool(forms))
+    return render_template("needs/detail.html", **context), status
 
 
 @bp.get("/need-batches/<int:batch_id>.xlsx")
@@ -109,10 +116,11 @@ def new():
     require(permissions.can_submit_need(current_user), message="只有委办局、街道等单位用户可以提交场景需求")
     form = NeedForm()
     if form.validate_on_submit():
-        ok, need = commit_operation(form, lambda: ops.submit_need(current_user, form.values()))
-        if ok:
+        need, refused = run_form(form, lambda: ops.submit_need(current_user, form.values()))
+        if refused is None:
             flash("需求已提交，平台将进行形式审查，结果会通知您。", "success")
             return _to_need(need)
+        return render_template("needs/form.html", form=form, need=None), refused
     return render_template("needs/form.html", form=form, need=None), 422 if form.errors else 200
 
 
@@ -138,10 +146,11 @@ def edit(need_id):
             ops.update_need(current_user, need, form.values())
             return ops.resubmit_need(current_user, need)
 
-        ok, _ = commit_operation(form, save_and_resubmit)
-        if ok:
+        _, refused = run_form(form, save_and_resubmit)
+        if refused is None:
             flash("需求已修改并重新提交", "success")
             return _to_need(need)
+        return render_template("needs/form.html", form=form, need=need), refused
     return render_template("needs/form.html", form=form, need=need), 422 if form.errors else 200
 
 
@@ -178,17 +187,26 @@ def triage_queue():
                            departments=queries.departments(), ages=queries.AGES)
 
 
+TRIAGE_FORM_NAMES = {AcceptForm: "accept_form", ReturnForm: "return_form", RejectForm: "reject_form",
+                     MergeForm: "merge_form"}
+
+
 def _triage_action(need_id, form_cls, run, success):
     need = _visible_need(need_id)
     require(permissions.can_triage(current_user, need))
     form = form_cls()
     if form_cls is AcceptForm:
         form.assignee_org_id.choices = [SelectChoice(d.id, d.name) for d in queries.departments()]
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _to_need(need, "triage")
-    commit_and_flash(lambda: run(need, form), success)
-    return _to_need(need)
+    if form.validate_on_submit():
+        result, refused = run_form(form, lambda: run(need, form))
+        if refused is None:
+            flash(success(result) if callable(success) else success, "success")
+            return _to_need(need)
+    else:
+        refused = 422
+    # Refused (a field, or another clerk handled the need meanwhile): the page again with this
+    # form as it was sent and the reason at the field or at its top.
+    return _render_detail(need, refused, **{TRIAGE_FORM_NAMES[form_cls]: form})
 
 
 @bp.post("/needs/<int:need_id>/accept")

@@ -8,7 +8,7 @@ from marketplace.challenges.permissions import can_view_challenge, is_admin
 from marketplace.challenges.states import ChallengeState
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text
+from marketplace.core.forms import EmptyForm, commit_and_flash, errors_text, run_form
 from marketplace.core.pagination import paginate
 from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require_role
@@ -40,14 +40,19 @@ def _attachments(*objection_lists):
 
 @bp.get("/challenges/<int:challenge_id>/notice")
 def notice(challenge_id):
-    challenge = _notice_challenge(challenge_id)
+    return _render_notice(_notice_challenge(challenge_id))
+
+
+def _render_notice(challenge, status=200, **forms):
+    """The notice page; `forms` carries a refused objection_form, or a resolve_form with
+    resolve_for=objection id, shown with what was typed and why it was refused."""
     current = ops.current_notice(challenge)
     if current is None or not notice_public(challenge):
         withdrawn = ops.withdrawn_notice(challenge)
         if withdrawn is None:
             raise NotFound()
         # An upheld objection withdrew the notice: say so where people come to look for it.
-        return render_template("notices/withdrawn.html", challenge=challenge, notice=withdrawn)
+        return render_template("notices/withdrawn.html", challenge=challenge, notice=withdrawn), status
     user = current_user
     own_objections = []
     if user.is_authenticated and user.organisation_id:
@@ -64,12 +69,14 @@ def notice(challenge_id):
     return render_template("notices/notice.html", challenge=challenge, notice=current, open=ops.notice_open(current),
                            own_objections=own_objections, all_objections=all_objections,
                            can_object=participating and challenge.state.value == "notice" and ops.notice_open(current),
-                           objection_form=ObjectionForm(), resolve_form=ResolveForm(), action_form=EmptyForm(),
-                           upload_form=UploadForm(), attachments=_attachments(own_objections, all_objections),
+                           action_form=EmptyForm(), upload_form=UploadForm(),
+                           attachments=_attachments(own_objections, all_objections),
                            withdrawn=history, last_panel=_last_panel(challenge) if is_admin(user) else [],
                            replaced=replaced, causes=ops.SUBSTITUTE_CAUSES,
                            replaced_ids=ops.replaced_submission_ids(challenge),
-                           minimum_end=ops.minimum_notice_end(current))
+                           minimum_end=ops.minimum_notice_end(current),
+                           **{"objection_form": ObjectionForm(formdata=None), "resolve_form": ResolveForm(formdata=None),
+                              "resolve_for": None, **forms}), status
 
 
 def _replaced_name(notice):
@@ -92,16 +99,21 @@ def lodge(challenge_id):
     require_role("provider")
     challenge = _notice_challenge(challenge_id)
     form = ObjectionForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-    else:
+    if form.validate_on_submit():
         def lodge_with_evidence():
             objection = ops.lodge_objection(current_user, challenge, reason=form.reason.data)
             if form.file.data:
                 ops.attach_to_objection(current_user, objection, form.file.data)
 
-        commit_and_flash(lodge_with_evidence, "异议已提交，平台管理员处理后会通知您")
-    return redirect(url_for("notices.notice", challenge_id=challenge.id))
+        _, refused = run_form(form, lodge_with_evidence)
+        if refused is None:
+            flash("异议已提交，平台管理员处理后会通知您", "success")
+            return redirect(url_for("notices.notice", challenge_id=challenge.id))
+    else:
+        refused = 422
+    # Refused (no reason, the period ended a second ago …): the reason typed comes back with why.
+    form.refused = True
+    return _render_notice(challenge, refused, objection_form=form)
 
 
 @bp.post("/objections/<int:objection_id>/attachments")
@@ -126,13 +138,15 @@ def resolve(objection_id):
     require_role("admin")
     objection = get_or_404(Objection, objection_id)
     form = ResolveForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-    else:
-        commit_and_flash(lambda: ops.resolve_objection(
+    if form.validate_on_submit():
+        resolved, refused = run_form(form, lambda: ops.resolve_objection(
             current_user, objection, decision=form.decision.data, note=form.note.data,
-            scope=form.scope.data or None, evaluator_ids=form.evaluator_ids.data or [], panel_note=form.panel_note.data),
-            lambda resolved: f"异议已处理：{resolved.state.label}")
+            scope=form.scope.data or None, evaluator_ids=form.evaluator_ids.data or [], panel_note=form.panel_note.data))
+    else:
+        refused = 422
+    if refused is not None:
+        return _render_notice(objection.challenge, refused, resolve_form=form, resolve_for=objection.id)
+    flash(f"异议已处理：{resolved.state.label}", "success")
     if objection.state.value == "upheld":
         # The notice is withdrawn: the admin goes on where the re-evaluation is run.
         return redirect(url_for("review.manage", challenge_id=objection.challenge_id))

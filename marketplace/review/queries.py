@@ -1,5 +1,7 @@
 """Read side of evaluation: results tables, progress, an entry's stage."""
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -10,18 +12,24 @@ from marketplace.review.states import RoundStatus
 
 
 def own_results(submission):
-    """The provider's own results, once the notice is public."""
-    if submission.challenge.state not in (ChallengeState.notice, ChallengeState.awarded):
-        return []
+    """The provider's own score and rank in each round whose result was published to it: an
+    earlier round once published (the provider was told whether it advanced), the last round
+    only while the result notice is public (withdrawn after an upheld objection: gone again).
+    Only its own entry; of the others, nothing but how many were ranked."""
+    notice_public = submission.challenge.state in (ChallengeState.notice, ChallengeState.awarded)
     out = []
     for round_ in submission.challenge.rounds:
-        if round_.status != RoundStatus.closed:
+        if round_.status != RoundStatus.closed or (round_.is_last and not notice_public):
             continue
-        entries = db.session.scalars(sa.select(RoundEntry).where(RoundEntry.round_id == round_.id)).all()
-        mine = next((e for e in entries if e.submission_id == submission.id), None)
-        if mine is not None and mine.score_centi is not None:
-            out.append({"round_id": round_.id, "round_name": round_.name, "score": f"{mine.score_centi / 100:.2f}",
-                        "rank": mine.rank, "of": len(entries), "advanced": mine.advanced})
+        mine = db.session.scalar(sa.select(RoundEntry).where(
+            RoundEntry.round_id == round_.id, RoundEntry.submission_id == submission.id))
+        if mine is None or mine.score_centi is None:
+            continue
+        ranked = db.session.scalar(sa.select(sa.func.count()).select_from(RoundEntry).where(
+            RoundEntry.round_id == round_.id, RoundEntry.rank.is_not(None)))
+        out.append({"round_id": round_.id, "round_name": round_.name, "position": round_.position,
+                     "score": f"{Decimal(mine.score_centi) / 100:.2f}", "rank": mine.rank, "of": ranked,
+                     "advanced": mine.advanced, "final": round_.is_last})
     return out
 
 

@@ -14,7 +14,7 @@ from marketplace.challenges.permissions import can_view_challenge
 from marketplace.core import exports
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
+from marketplace.core.forms import KEPT_ON_FORM, EmptyForm, apply_field_errors, commit_and_flash, errors_text, run_form
 from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
@@ -50,16 +50,7 @@ def sheet(round_id):
     member = ops.require_membership(current_user, round_)
     context = {"round": round_, "challenge": round_.challenge, "member": member, "action_form": EmptyForm()}
     if member.declared_at is None:
-        form = DeclarationForm()
-        entries = ops.round_entries(round_)
-        if round_.blind:
-            # Blind: the declaration names providers without tying them to entries.
-            providers = sorted({(e.submission.provider_id, e.submission.provider.name) for e in entries}, key=lambda p: p[1])
-        else:
-            providers = [(e.submission.provider_id, e.submission.provider.name) for e in entries]
-        form.conflict_provider_ids.choices = [SelectChoice(pid, name) for pid, name in providers]
-        return render_template("review/declaration.html", form=form, providers=providers,
-                               carried=ops.earlier_conflicts(member), **context)
+        return _declaration_page(round_, member, DeclarationForm(formdata=None))
     entries = ops.entries_for(member)
     return render_template("review/sheet.html", entries=entries, scores=ops.sheet_scores(member),
                            totals=ops.sheet_totals(member, entries), conflicted_all=ops.conflicted_with_all(member),
@@ -74,6 +65,21 @@ def _metric_context(round_, member, entries, typed_checks=None):
     if typed_checks is not None:
         checks.update({(c["submission_id"], c["criterion_id"]): c for c in typed_checks})
     return {"declared": ops.declared_values(round_, entries), "checks": checks, "verdicts": ops.VERDICTS}
+
+
+def _declaration_page(round_, member, form, status=200):
+    """The declaration form; a refused one comes back with the boxes ticked as they were sent."""
+    entries = ops.round_entries(round_)
+    if round_.blind:
+        # Blind: the declaration names providers without tying them to entries.
+        providers = sorted({(e.submission.provider_id, e.submission.provider.name) for e in entries}, key=lambda p: p[1])
+    else:
+        providers = [(e.submission.provider_id, e.submission.provider.name) for e in entries]
+    form.conflict_provider_ids.choices = [SelectChoice(pid, name) for pid, name in providers]
+    ticked = set(form.conflict_provider_ids.data or []) if status != 200 else set()
+    return render_template("review/declaration.html", form=form, providers=providers, ticked=ticked,
+                           carried=ops.earlier_conflicts(member), round=round_, challenge=round_.challenge,
+                           member=member, action_form=EmptyForm()), status
 
 
 def pilot_evidence(round_, entries):
@@ -103,10 +109,11 @@ def declare(round_id):
                                           {e.submission.provider_id for e in ops.round_entries(round_)}
                                           | ops.earlier_conflicts(member)]
     if not form.validate_on_submit():
-        flash(errors_text(form) or "请重新提交", "danger")
-        return redirect(url_for("review.sheet", round_id=round_id))
-    ops.sign_declaration(current_user, round_, conflict_provider_ids=form.conflict_provider_ids.data or [])
-    db.session.commit()
+        return _declaration_page(round_, member, form, 422)
+    _, refused = run_form(form, lambda: ops.sign_declaration(
+        current_user, round_, conflict_provider_ids=form.conflict_provider_ids.data or []))
+    if refused is not None:
+        return _declaration_page(round_, member, form, refused)
     flash("回避声明已签署", "success")
     return redirect(url_for("review.sheet", round_id=round_id))
 
@@ -146,49 +153,60 @@ def save(round_id):
     try:
         ops.save_sheet(current_user, round_, typed, typed_checks)
         db.session.commit()
-    except ValidationFailed as exc:
+    except KEPT_ON_FORM as exc:
+        # Nothing was saved: the sheet again with what the evaluator typed (not the last saved
+        # draft), so that one wrong score — or a round closed meanwhile — wipes nothing.
         db.session.rollback()
-        return _sheet_retype(round_, member, typed, exc, typed_checks)
+        return _sheet_page(round_, member, exc, typed=typed, typed_checks=typed_checks)
     if submit:
         # Saving and submitting are two steps, each atomic: a sheet that cannot be submitted
         # yet (a missing comment) keeps the scores just typed as a saved draft.
         try:
             ops.submit_sheet(current_user, round_)
             db.session.commit()
-        except ValidationFailed as exc:
+        except KEPT_ON_FORM as exc:
             db.session.rollback()
-            return _sheet_errors(round_id, exc, saved=True)
+            return _sheet_page(round_, member, exc, saved=True)
     flash("评分表已提交并锁定" if submit else "草稿已保存", "success")
     return redirect(url_for("review.sheet", round_id=round_id))
 
 
-def _sheet_retype(round_, member, typed, exc, typed_checks=()):
-    """Nothing was saved: show the sheet again with what the evaluator typed (not the last
-    saved draft) and the bad fields marked, so that one wrong score does not wipe the rest."""
-    messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
-    flash("；".join(messages[:8]) + ("……" if len(messages) > 8 else ""), "danger")
-    bad = set()
-    for key in exc.fields:
+def _cell_errors(exc, typed, typed_checks=None):
+    """{(submission id, criterion id): message} from a refusal's field names: the save's
+    scores.<row>[.<part>] and metric_checks.<row> (rows as typed), and the submit's
+    scores.<submission>.<criterion> and metric_checks.<submission>.<criterion>."""
+    cells = {}
+    rows_of = {"scores": typed, "metric_checks": typed_checks}
+    for key, message in (exc.fields or {}).items():
         parts = key.split(".")
-        if len(parts) >= 2 and parts[0] == "scores" and parts[1].isdigit() and int(parts[1]) < len(typed):
-            row = typed[int(parts[1])]
-            bad.add((row["submission_id"], row["criterion_id"]))
-        elif len(parts) >= 2 and parts[0] == "metric_checks" and parts[1].isdigit() and int(parts[1]) < len(typed_checks):
-            row = typed_checks[int(parts[1])]
-            bad.add((row["submission_id"], row["criterion_id"]))
+        if len(parts) < 2 or parts[0] not in rows_of or not parts[1].isdigit():
+            continue
+        rows = rows_of[parts[0]]
+        if rows is not None:  # a save: the row as typed
+            if int(parts[1]) < len(rows):
+                row = rows[int(parts[1])]
+                cells.setdefault((row["submission_id"], row["criterion_id"]), message)
+        elif len(parts) == 3 and parts[2].isdigit():  # a submit: submission and criterion
+            cells.setdefault((int(parts[1]), int(parts[2])), message)
+    return cells
+
+
+def _sheet_page(round_, member, exc, *, typed=None, typed_checks=None, saved=False):
+    """The sheet refused: each bad score marked at its cell with its reason, the reason as a
+    whole at the top of the form, every typed score and comment still in place."""
+    cells = _cell_errors(exc, typed, typed_checks)
+    top = [("草稿已保存，但还不能提交：" if saved else "未保存：") + exc.message]
+    top += [m for m in dict.fromkeys((exc.fields or {}).values()) if m not in cells.values()]
     entries = ops.entries_for(member)
     return render_template(
         "review/sheet.html", round=round_, challenge=round_.challenge, member=member, action_form=EmptyForm(),
-        entries=entries, scores=ops.sheet_scores(member), totals={}, computed=ops.preview_computed(round_), evidence=pilot_evidence(round_, entries),
-        typed={(row["submission_id"], row["criterion_id"]): row for row in typed}, bad=bad,
-        **_metric_context(round_, member, entries, list(typed_checks))), 422
-
-
-def _sheet_errors(round_id, exc, saved=False):
-    messages = list(dict.fromkeys(exc.fields.values())) or [exc.message]
-    text = "；".join(messages[:8]) + ("……" if len(messages) > 8 else "")
-    flash(("草稿已保存，但还不能提交：" if saved else "") + text, "danger")
-    return redirect(url_for("review.sheet", round_id=round_id))
+        entries=entries, scores=ops.sheet_scores(member), totals={} if typed is not None else ops.sheet_totals(member, entries),
+        conflicted_all=ops.conflicted_with_all(member), computed=ops.preview_computed(round_),
+        evidence=pilot_evidence(round_, entries),
+        typed={(row["submission_id"], row["criterion_id"]): row for row in typed} if typed is not None else {},
+        bad=set(cells), cell_errors=cells, sheet_errors=top, sheet_error_list=list(dict.fromkeys(cells.values())),
+        **_metric_context(round_, member, entries, list(typed_checks) if typed_checks is not None else None)), \
+        exc.status
 
 
 # --- admin ----------------------------------------------------------------------------------
@@ -212,7 +230,7 @@ def manage(challenge_id):
     return _manage_page(get_or_404(Challenge, challenge_id))
 
 
-def _manage_page(challenge, status=200):
+def _manage_page(challenge, status=200, return_form=None, return_for=None):
     from marketplace.notices.operations import current_notice, pending_objections
 
     rounds = []
@@ -232,7 +250,8 @@ def _manage_page(challenge, status=200):
     return render_template("review/manage.html", challenge=challenge, rounds=rounds, domains=_expert_domains(),
                            evaluator_names=names,
                            participating=ops.participating_provider_ids(challenge), action_form=EmptyForm(),
-                           return_form=SheetReturnForm(), notice=current_notice(challenge),
+                           return_form=return_form or SheetReturnForm(formdata=None), return_for=return_for,
+                           notice=current_notice(challenge),
                            withdrawn=withdrawn_notice(challenge), objections=pending_objections(challenge)), status
 
 
@@ -326,13 +345,18 @@ def replace_member(round_id):
 def return_sheet(round_id, evaluator_id):
     round_ = _admin_round(round_id)
     form = SheetReturnForm()
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _back(round_)
-    ops.return_sheet(current_user, round_, evaluator_id, reason=form.reason.data)
-    db.session.commit()
-    flash("评分表已退回，已通知专家（退回理由仅该专家可见）", "success")
-    return _back(round_)
+    if form.validate_on_submit():
+        _, refused = run_form(form, lambda: ops.return_sheet(current_user, round_, evaluator_id, reason=form.reason.data))
+        if refused is None:
+            flash("评分表已退回，已通知专家（退回理由仅该专家可见）", "success")
+            return _back(round_)
+    else:
+        refused = 422
+    # The reason typed comes back in its row, with why it was refused (a row that does not exist —
+    # the evaluator is not on the panel — leaves only the message, at the top of the page).
+    if all(m.evaluator_id != evaluator_id for m in ops.members(round_)):
+        flash("；".join(form.form_errors or [m for errors in form.errors.values() for m in errors]), "danger")
+    return _manage_page(round_.challenge, refused, return_form=form, return_for=(round_.id, evaluator_id))
 
 
 @bp.route("/admin/experts", methods=["GET", "POST"])
@@ -416,9 +440,13 @@ def report(round_id):
     if member is None and not (is_admin(current_user)
                                or permissions.is_department_of(current_user, round_.challenge)):
         raise NotFound()
+    return _report_page(round_, member, ReportSignForm(formdata=None))
+
+
+def _report_page(round_, member, form, status=200):
     content = round_.report or (ops.report_content(round_) if round_.status == RoundStatus.review else None)
     return render_template("review/report.html", round=round_, challenge=round_.challenge, member=member,
-                           content=content, members=ops.members(round_), form=ReportSignForm())
+                           content=content, members=ops.members(round_), form=form), status
 
 
 @bp.get("/review/rounds/<int:round_id>/report.pdf")
@@ -449,15 +477,19 @@ def report_pdf(round_id):
 @login_required
 def sign_report(round_id):
     round_ = ops.get_round(round_id)
-    ops.require_membership(current_user, round_)
+    member = ops.require_membership(current_user, round_)
     form = ReportSignForm()
     if form.validate_on_submit():
-        commit_and_flash(lambda: ops.sign_report(current_user, round_, dissent=form.dissent.data,
-                                                 refuse=form.refuse.data),
-                         "已拒绝签署，理由已记入评审报告" if form.refuse.data else "评审报告已签署")
+        _, refused = run_form(form, lambda: ops.sign_report(current_user, round_, dissent=form.dissent.data,
+                                                            refuse=form.refuse.data))
+        if refused is None:
+            flash("已拒绝签署，理由已记入评审报告" if form.refuse.data else "评审报告已签署", "success")
+            return redirect(url_for("review.report", round_id=round_id))
     else:
-        flash(errors_text(form), "danger")
-    return redirect(url_for("review.report", round_id=round_id))
+        refused = 422
+    # Refused (a refusal without its reason, the report already signed …): the dissent typed stays.
+    form.refused = True
+    return _report_page(round_, member, form, refused)
 
 
 # --- the evaluation template library (admin) -------------------------------------------------

@@ -21,6 +21,17 @@ def live_count(challenge) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(live_entries_query(challenge.id).subquery()))
 
 
+def live_counts(challenge_ids) -> dict[int, int]:
+    """{challenge id: live entries} for several challenges in one query (absent: none). Callers
+    show it only after the deadline: before it the entries are sealed."""
+    if not challenge_ids:
+        return {}
+    rows = db.session.execute(sa.select(Submission.challenge_id, sa.func.count()).where(
+        Submission.challenge_id.in_(challenge_ids), Submission.state == SubmissionState.submitted)
+        .group_by(Submission.challenge_id))
+    return dict(rows.all())
+
+
 def live_provider_ids_query(challenge_id):
     return live_entries_query(challenge_id).with_only_columns(Submission.provider_id)
 

@@ -6,8 +6,8 @@ from marketplace.challenges import permissions as challenge_permissions
 from marketplace.challenges.models import Challenge
 from marketplace.challenges.states import AFTER_DEADLINE_STATES
 from marketplace.core.db import utcnow
-from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.errors import NotFound
+from marketplace.core.forms import KEPT_ON_FORM, EmptyForm, run_form
 from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import isoformat
@@ -47,22 +47,26 @@ def new(challenge_id):
     problems = ops.eligibility_problems(current_user, challenge)
     form = SubmissionForm()
     metric_errors = {}
-    if not problems and form.validate_on_submit():
-        try:
-            submission, _ = ops.submit_entry(current_user, challenge, **form.values())
-            _declare_metrics(submission)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_field_errors(form, exc)
-            metric_errors = _metric_errors(exc)
-        else:
+    status = 200
+    if problems and form.is_submitted():
+        status = 403  # e.g. suspended while typing: the form comes back with the text, not a bare page
+    elif not problems and form.validate_on_submit():
+        submission, refused = run_form(form, lambda: _submit(challenge, form))
+        if refused is None:
             flash(f"方案已提交。回执编号 {submission.entry_number}，第 1 版。", "success")
             return redirect(url_for("submissions.detail", submission_id=submission.id))
-    status = 422 if form.errors or metric_errors else 200
+        metric_errors, status = _metric_errors(form), refused
+    elif form.errors:
+        status = 422
     return render_template("submissions/form.html", form=form, challenge=challenge, submission=None,
                            problems=problems, blind_warning=_has_blind_round(challenge),
                            **_metric_context(challenge, None, metric_errors)), status
+
+
+def _submit(challenge, form):
+    submission, _ = ops.submit_entry(current_user, challenge, **form.values())
+    _declare_metrics(submission)
+    return submission
 
 
 # Metric criteria (issue 13): the provider declares the values the plan scores (e.g. designed PUE).
@@ -76,9 +80,15 @@ def _declare_metrics(submission):
                                    {c.id: request.form.get(f"metric-{c.id}", "").strip() for c in criteria})
 
 
-def _metric_errors(exc):
-    return {int(k.split(".", 1)[1]): v for k, v in exc.fields.items()
-            if k.startswith("metrics.") and k.split(".", 1)[1].isdigit()}
+def _metric_errors(form):
+    """The declared metrics' errors, which place_refusal put at the top of the form: at their
+    inputs instead ({criterion id: message})."""
+    found = getattr(form, "refused_fields", {}) or {}
+    errors = {int(k.split(".", 1)[1]): v for k, v in found.items()
+              if k.startswith("metrics.") and k.split(".", 1)[1].isdigit()}
+    if errors:
+        form.form_errors = [e for e in form.form_errors if e not in errors.values()]
+    return errors
 
 
 def _metric_context(challenge, submission, errors):
@@ -126,27 +136,45 @@ def edit(submission_id):
     if not form.is_submitted():
         form.price_yuan.data = str(submission.price_yuan)
     delisted = ops.delisted_reason(submission.provider_id) if submission.state.value == "submitted" else None
-    form_error = None
     metric_errors = {}
-    if delisted is None and form.validate_on_submit():
-        try:
-            _, version = ops.update_entry(current_user, submission, **form.values())
-            _declare_metrics(submission)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            metric_errors = _metric_errors(exc)
-            if not apply_field_errors(form, exc):
-                form_error = exc.message  # e.g. 没有修改: about the form as a whole, said at its top
-        else:
+    status = 200
+    if delisted is not None and form.is_submitted():
+        status = 403
+    elif delisted is None and form.validate_on_submit():
+        version, refused = run_form(form, lambda: _update(submission, form))
+        if refused is None:
             flash(f"方案已更新为第 {version.version} 版，回执已生成。", "success")
             return redirect(url_for("submissions.detail", submission_id=submission.id))
+        # e.g. 没有修改 (422), or the deadline passed a second ago (409): said at the top of the
+        # form, and every typed word is still in it.
+        metric_errors, status = _metric_errors(form), refused
+    elif form.errors:
+        status = 422
     problems = [f"{delisted}，不能再修改方案；截止时本方案不计入有效方案"] if delisted else []
-    status = 422 if form.errors or form_error or metric_errors else (403 if delisted and form.is_submitted() else 200)
     return render_template("submissions/form.html", form=form, challenge=submission.challenge,
-                           submission=submission, problems=problems, form_error=form_error,
+                           submission=submission, problems=problems,
                            blind_warning=_has_blind_round(submission.challenge),
                            **_metric_context(submission.challenge, submission, metric_errors)), status
+
+
+def _update(submission, form):
+    _, version = ops.update_entry(current_user, submission, **form.values())
+    _declare_metrics(submission)
+    return version
+
+
+def _button(submission, operation):
+    """A button on the entry page (withdraw, remove a file): run and commit; refused (the deadline
+    passed meanwhile …) → the entry page again with the reason, not a bare error page."""
+    try:
+        operation()
+        db.session.commit()
+    except KEPT_ON_FORM as exc:
+        db.session.rollback()
+        db.session.expire_all()
+        flash(exc.message, "danger")
+        return _render_detail(submission, status=exc.status)
+    return None
 
 
 @bp.post("/submissions/<int:submission_id>/withdraw")
@@ -156,8 +184,9 @@ def withdraw(submission_id):
     require(permissions.can_change_submission(current_user, submission))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    ops.withdraw_entry(current_user, submission)
-    db.session.commit()
+    refused = _button(submission, lambda: ops.withdraw_entry(current_user, submission))
+    if refused is not None:
+        return refused
     flash("方案已撤回。截止前可以重新提交。", "success")
     return redirect(url_for("challenges.detail", challenge_id=submission.challenge_id))
 
@@ -168,19 +197,20 @@ def attach(submission_id):
     submission = _submission(submission_id)
     require(permissions.can_change_submission(current_user, submission))
     form = UploadForm()
+    status = 422
     if form.validate_on_submit():
         try:
             stored, version = ops.attach_file(current_user, submission, form.file.data)
             db.session.commit()
-        except ValidationFailed as exc:
+        except KEPT_ON_FORM as exc:
             db.session.rollback()
-            if not apply_field_errors(form, exc):
-                form.file.errors = [exc.message]
+            form.file.errors = list(exc.fields.values()) or [exc.message]
+            status = exc.status
         else:
             flash(f"附件“{stored.name}”已上传（SHA-256 {stored.sha256[:16]}…），方案更新为第 {version.version} 版。", "success")
             return redirect(url_for("submissions.detail", submission_id=submission.id))
     # The refusal is shown at the file field, on the entry's page.
-    return _render_detail(submission, upload_form=form, status=422)
+    return _render_detail(submission, upload_form=form, status=status)
 
 
 @bp.post("/submissions/<int:submission_id>/attachments/<int:file_id>/remove")
@@ -193,9 +223,11 @@ def remove_attachment(submission_id, file_id):
         raise NotFound()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    version = ops.remove_attachment(current_user, submission, stored)
-    db.session.commit()
-    flash(f"附件已删除，方案更新为第 {version.version} 版。", "success")
+    versions = []
+    refused = _button(submission, lambda: versions.append(ops.remove_attachment(current_user, submission, stored)))
+    if refused is not None:
+        return refused
+    flash(f"附件已删除，方案更新为第 {versions[0].version} 版。", "success")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
 
 

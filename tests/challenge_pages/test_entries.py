@@ -158,9 +158,11 @@ def test_ineligible_provider_sees_exactly_why(browser_for, admin, published, sta
     form = page(web, f"/challenges/{published.id}/submit")
     assert "贵单位暂不符合揭榜条件：" in visible(form) and reason in visible(form)
     assert 'name="summary"' not in form
-    # Posting anyway changes nothing.
+    # Posting anyway changes nothing: refused (403), the reason said, and what was typed kept.
     response = submit(web, f"/challenges/{published.id}/submit", ENTRY)
-    assert response.status_code == 200 and reason in visible(response.get_data(as_text=True))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 403 and reason in visible(body)
+    assert ENTRY["summary"] in body and 'data-testid="kept-text"' in body
     assert count(Submission) == 0
 
 

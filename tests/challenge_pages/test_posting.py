@@ -103,8 +103,10 @@ def test_admin_returns_with_reason_and_department_edits_again(browser_for, dept,
 
     # A return without a reason is refused, in Chinese, and changes nothing.
     response = submit(admin_web, f"{url}/return", {"reason": "  "}, page_url=url, follow=True)
-    # (the form or the operation refuses it, depending on whether blanks are stripped first)
-    assert flashes(text_of(response)) in ([("danger", "请填写理由")], [("danger", "请填写退回理由")])
+    # (the form or the operation refuses it, depending on whether blanks are stripped first);
+    # the page comes back with the reason at the field (issue 16: no banner-only refusals)
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True)) in ({"reason": ["请填写理由"]}, {"reason": ["请填写退回理由"]})
     assert _only_challenge().state == ChallengeState.pending_review
 
     reason = "预算测算依据不足，请补充分项说明"
@@ -211,7 +213,8 @@ def test_clarification_asked_answered_and_published_without_the_asker(browser_fo
     provider_web = browser_for(provider_user)
 
     response = submit(provider_web, f"{url}/questions", {"text": ""}, page_url=url, follow=True)
-    assert ("danger", "请填写问题") in flashes(text_of(response))
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True)) == {"text": ["请填写问题"]}
     response = submit(provider_web, f"{url}/questions", {"text": "是否需要对接 HIS 系统？"}, page_url=url, follow=True)
     body = text_of(response)
     assert ("success", "问题已提交，发榜单位答复后将公开（不显示提问单位）") in flashes(body)
@@ -248,12 +251,14 @@ def test_department_extends_deadline_never_earlier(browser_for, dept, provider, 
     body = page(web, url)
     assert '<label class="form-label small" for="extend-deadline">延长截止时间（北京时间）</label>' in body
 
-    response = submit(web, f"{url}/extend", {"deadline": local(old - timedelta(days=1))}, page_url=url, follow=True)
-    assert ("danger", "新的截止时间必须晚于当前截止时间") in flashes(text_of(response))
-    response = submit(web, f"{url}/extend", {"deadline": "2020-01-01T00:00"}, page_url=url, follow=True)
-    assert ("danger", "截止时间必须晚于当前时间") in flashes(text_of(response))
-    response = submit(web, f"{url}/extend", {"deadline": ""}, page_url=url, follow=True)
-    assert ("danger", "此项为必填项") in flashes(text_of(response))
+    # Refusals come back at the field, the typed time still in it (issue 16).
+    earlier = local(old - timedelta(days=1))
+    for typed, message in ((earlier, "新的截止时间必须晚于当前截止时间"), ("2020-01-01T00:00", "截止时间必须晚于当前时间"),
+                           ("", "此项为必填项")):
+        response = submit(web, f"{url}/extend", {"deadline": typed}, page_url=url, follow=True)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and field_errors(body) == {"deadline": [message]}
+        assert f'id="extend-deadline" name="deadline" value="{typed}"' in body
     assert _only_challenge().deadline == old
 
     later = old + timedelta(days=7)
@@ -273,7 +278,8 @@ def test_department_cancels_with_reason(browser_for, dept, provider, published):
     url = f"/challenges/{published.id}"
     web = browser_for(dept)
     response = submit(web, f"{url}/cancel", {"reason": ""}, page_url=url, follow=True)
-    assert ("danger", "请填写理由") in flashes(text_of(response))
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True)) == {"reason": ["请填写理由"]}
     assert _only_challenge().state == ChallengeState.published
 
     response = submit(web, f"{url}/cancel", {"reason": "需求已由市级平台统一建设"}, page_url=url, follow=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from marketplace.challenges import operations as challenge_ops
+from marketplace.core.timeutil import to_shanghai
 from marketplace.extensions import db
 from tests import factories
 from tests.challenge_pages.conftest import make_challenge, page, pass_deadline, visible
@@ -135,3 +136,55 @@ def test_url_for_arguments_in_the_query_do_not_break_paging_links(client, dept, 
         second = page(client, link + "&" + query)
         assert len(ids(second)) == 1
         assert 'href="/challenges">回到第一页</a>' in second
+
+
+_PREV = re.compile(r'<a class="btn btn-outline-primary btn-sm" rel="prev" href="([^"]+)">上一页</a>')
+
+
+def prev_link(body):
+    match = _PREV.search(body)
+    return html.unescape(match.group(1)) if match else None
+
+
+def test_total_count_and_previous_page_links_walk_back_the_same_pages(client, dept, admin):
+    """Issue 16 item 7: the list says how many there are, and page 2 (and any later page) has
+    上一页, which shows exactly the page before it, in the same order, with the filters kept."""
+    created = [make_challenge(dept, admin=admin, title=f"一网通办智能预审{n:02d}", domain="数字治理",
+                              budget_yuan=Decimal(1000 * (n % 4))).id for n in range(45)]
+    make_challenge(dept, admin=admin, title="不在筛选内", domain="文旅")
+    for sort in ("newest", "budget", "deadline"):
+        url = f"/challenges?domain=数字治理&sort={sort}"
+        pages, bodies = [], []
+        while url:
+            body = page(client, url)
+            assert "共 45 个榜单" in visible(body), sort
+            pages.append(ids(body))
+            bodies.append(body)
+            url = next_link(body)
+        assert [len(p) for p in pages] == [20, 20, 5] and sorted(sum(pages, [])) == sorted(created)
+        assert prev_link(bodies[0]) is None
+        # Walk back from the last page with 上一页.
+        back = prev_link(bodies[-1])
+        for expected in reversed(pages[:-1]):
+            assert back and "before=" in back and "domain=" in back and f"sort={sort}" in back
+            body = page(client, back)
+            assert ids(body) == expected, sort
+            back = prev_link(body)
+        assert back is None  # back on the first page: no 上一页
+        assert next_link(page(client, prev_link(bodies[1]))) is not None
+
+
+def test_list_items_show_their_publication_date(client, dept, admin):
+    challenge = make_challenge(dept, admin=admin, title="智慧停车")
+    body = page(client, "/challenges")
+    day = to_shanghai(challenge.published_at).strftime("%Y-%m-%d")
+    assert f"发布于 {day}" in visible(body) and "共 1 个榜单" in visible(body)
+
+
+def test_garbage_before_cursor_falls_back_to_page_one(client, dept, admin):
+    make_challenge(dept, admin=admin)
+    for cursor in ("xxx", "eyJhIjoxfQ", "W10", "%00", "a" * 500):
+        response = client.get(f"/challenges?before={cursor}")
+        assert response.status_code in (200, 400), (cursor, response.status_code)
+        if response.status_code == 200:
+            assert len(ids(response.get_data(as_text=True))) == 1

@@ -185,3 +185,28 @@ def test_needs_statistics(app, published, office, bureau):
     page = text(browser(app, office).get("/admin/needs/stats"))
     assert "共 1 条" in page and "徐家汇街道" in page and "经济" in page
     assert "场景需求统计" in text(browser(app, office).get("/admin/dashboard"))
+
+
+def test_a_refused_triage_keeps_the_notes_typed(app, submit, office, bureau):
+    """Issue 16: a return without its reason, and an accept after a colleague returned the need
+    meanwhile, both come back with the typed notes and the reason (at the field / the form's top)."""
+    need = submit()
+    client = browser(app, office)
+    page_url = f"/needs/{need.id}"
+    response = post(client, f"/needs/{need.id}/return", {"note": " ", "triage_note": "电话沟通过，周五前补充"}, page_url)
+    assert response.status_code == 422
+    body = text(response)
+    assert "note" in dict(_FIELD_ERROR.findall(body)) and "电话沟通过，周五前补充</textarea>" in body
+
+    token = csrf_token(client, page_url)
+    ops.return_need(office, need, note="请补充预算来源", triage_note="")  # a colleague was quicker
+    db.session.commit()
+    response = client.post(f"/needs/{need.id}/accept", data={
+        "csrf_token": token, "assignee_org_id": str(bureau.organisation_id), "note": "同意受理，请区数据局牵头",
+        "triage_note": "与去年的菜场需求合并考虑"})
+    body = text(response)
+    assert response.status_code == 409
+    assert 'data-testid="form-errors"' in body
+    assert "同意受理，请区数据局牵头</textarea>" in body and "与去年的菜场需求合并考虑</textarea>" in body
+    db.session.expire_all()
+    assert db.session.get(Need, need.id).state == S.returned

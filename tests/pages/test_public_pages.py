@@ -205,3 +205,22 @@ def test_login_and_signup_pages(client):
     assert "登录" in body and 'name="email"' in body and 'name="password"' in body
     body = page(client, "/signup")
     assert "服务商注册" in body and "统一社会信用代码" in body and 'name="credit_code"' in body
+
+
+_PREV_PAGE = re.compile(r'<a class="page-link" href="([^"#]+)">上一页</a>')
+
+
+@pytest.mark.parametrize("url, unit", [("/providers", "家服务商"), ("/catalogue", "个解决方案")])
+def test_public_lists_show_the_total_a_date_and_previous_page(client, admin, url, unit):
+    """Issue 16 item 7: the count above the list, each item's date, and 上一页 on page 2."""
+    for n in range(3):
+        _, user, _ = factories.create_provider(admin=admin, name=f"浦东数智科技{n}有限公司")
+        _solution(user, f"社区养老服务平台{n}")
+    first = page(client, f"{url}?per_page=2")
+    assert f"共 3 {unit}，第 1 / 2 页" in re.sub(r"<[^>]+>", "", first)
+    assert not _PREV_PAGE.search(first)
+    second = page(client, f"{url}?per_page=2&page=2")
+    assert f"共 3 {unit}，第 2 / 2 页" in re.sub(r"<[^>]+>", "", second)
+    previous = _PREV_PAGE.search(second).group(1).replace("&amp;", "&")
+    assert "page=1" in previous and "per_page=2" in previous
+    assert ("入库于" if url == "/providers" else "发布于") in second and re.search(r"<time datetime=\"[^\"]+\">\d{4}-\d{2}-\d{2}</time>", second)

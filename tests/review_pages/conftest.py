@@ -60,6 +60,21 @@ def alerts(body):
     return [(cat, " ".join(visible(msg).split())) for cat, msg in _ALERT.findall(body)]
 
 
+_FORM_ERRORS = re.compile(r'<div class="alert alert-danger" role="alert" data-testid="form-errors">(.*?)</div>\s*(?:<section|<div class="d-flex|</form>|<label|<fieldset|<input|<p)', re.S)
+_FIELD_ERROR = re.compile(r'<div class="invalid-feedback d-block"(?: id="[^"]*")? data-field="([^"]+)">([^<]*)</div>')
+
+
+def form_errors(body):
+    """The refusal at the top of a form (one line of text), or ''."""
+    found = _FORM_ERRORS.search(body)
+    return " ".join(visible(found.group(1)).split()) if found else ""
+
+
+def field_errors(body):
+    """{field name: message} shown at the fields."""
+    return {name: message for name, message in _FIELD_ERROR.findall(body)}
+
+
 def audit(action):
     return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from marketplace.extensions import db
 from marketplace.review.models import EvaluationRound, EvaluatorDomain, PanelMember
 from tests import factories
-from tests.review_pages.conftest import alerts, audit, page, round_plan, submit, text, visible
+from tests.review_pages.conftest import alerts, audit, field_errors, page, round_plan, submit, text, visible
 
 
 def _panel_ids(round_id):
@@ -120,7 +120,7 @@ def test_progress_without_scores_return_a_sheet_and_close_with_an_outstanding_sh
     url = f"/admin/rounds/{round_id}/sheets/{first.id}/return"
     assert f'action="{url}"' in body and f'for="ret-{round_id}-{first.id}"' in body
     no_reason = submit(f.admin, url, {"reason": ""}, page_url=f.manage_url)
-    assert any(cat == "danger" and "退回理由" in msg for cat, msg in alerts(text(no_reason)))
+    assert no_reason.status_code == 422 and "退回理由" in field_errors(text(no_reason))["reason"]
     returned = submit(f.admin, url, {"reason": "报价分请复核"}, page_url=f.manage_url)
     assert any("评分表已退回" in msg for _, msg in alerts(text(returned)))
     assert audit("round.sheet_return")[-1].after["reason"] == "报价分请复核"
@@ -263,5 +263,6 @@ def test_the_expert_pool_page_and_chinese_messages_for_odd_input(world, flow):
     missing = submit(f.admin, f"/admin/rounds/{round_id}/sheets/{evaluator.id}/return", {"reason": "x"},
                      page_url=f.manage_url, follow=False)
     assert missing.status_code == 409 and cjk.search(visible(text(missing)))  # the round is not open
+    assert any(c == "danger" for c, _ in alerts(text(missing)))  # no row for that evaluator: said at the top
     assert f.admin.get("/admin/challenges/999999/evaluation").status_code == 404
     assert submit(f.admin, "/admin/rounds/999999/open", page_url=f.manage_url, follow=False).status_code == 404

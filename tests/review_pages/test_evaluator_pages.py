@@ -9,7 +9,17 @@ from werkzeug.datastructures import FileStorage
 from marketplace.extensions import db
 from marketplace.files.operations import store_upload
 from marketplace.review.models import PanelMember
-from tests.review_pages.conftest import alerts, audit, page, round_plan, submit, text, visible
+from tests.review_pages.conftest import (
+    alerts,
+    audit,
+    field_errors,
+    form_errors,
+    page,
+    round_plan,
+    submit,
+    text,
+    visible,
+)
 
 
 def _fields(body):
@@ -91,25 +101,32 @@ def test_draft_errors_submit_and_lock(world, flow, browser):
     assert _value(back, f"p-{b}-{price.id}") == "6.00" and _value(back, f"p-{a}-{price.id}") == ""
     assert re.search(rf'data-total-for="{a}">33.30<', back) and re.search(rf'data-total-for="{b}">24.00<', back)
 
-    # Out of range or not a number: Chinese errors, nothing of that post is stored.
+    # Out of range or not a number: Chinese errors at the score and at the top of the form, the
+    # typed values still in the sheet (issue 16), nothing of that post stored.
     for bad in ("11", "-1", "abc", "5.555"):
         response = submit(evaluator, f"{url}/sheet", {f"p-{a}-{plan.id}": "70", f"p-{b}-{price.id}": bad,
                                                       "action": "save"}, page_url=url)
-        assert ("danger", "“报价”的分数应在 0–10 之间，最多两位小数") in alerts(text(response)), bad
+        body = text(response)
+        assert response.status_code == 422, bad
+        assert field_errors(body) == {f"p-{b}-{price.id}": "“报价”的分数应在 0–10 之间，最多两位小数"}, bad
+        assert form_errors(body).startswith("未保存："), bad
+        assert _value(body, f"p-{b}-{price.id}") == bad and _value(body, f"p-{a}-{plan.id}") == "70"
     back = page(evaluator, url)
     assert _value(back, f"p-{a}-{plan.id}") == "55.50" and _value(back, f"p-{b}-{price.id}") == "6.00"
 
     # Incomplete: cannot be submitted (the typed values are saved).
     incomplete = submit(evaluator, f"{url}/sheet", {f"p-{a}-{plan.id}": "56", "action": "submit"}, page_url=url)
-    messages = " ".join(m for _, m in alerts(text(incomplete)))
+    messages = form_errors(text(incomplete))
+    assert incomplete.status_code == 422
     assert "草稿已保存，但还不能提交" in messages and "尚未评分" in messages
+    assert "“技术方案”尚未评分" in field_errors(text(incomplete))[f"p-{b}-{plan.id}"]
     assert _value(page(evaluator, url), f"p-{a}-{plan.id}") == "56.00"
 
     # An extreme score (top 10%: ≥ 9 of 10) needs a comment.
     full = {f"p-{a}-{plan.id}": "56", f"p-{a}-{price.id}": "9.5", f"p-{b}-{plan.id}": "40", f"p-{b}-{price.id}": "5",
             "action": "submit"}
     missing = submit(evaluator, f"{url}/sheet", full, page_url=url)
-    messages = " ".join(m for _, m in alerts(text(missing)))
+    messages = form_errors(text(missing))
     assert "请填写评语" in messages and "最低或最高 10%" in messages
     assert db.session.query(PanelMember).filter_by(evaluator_id=w.evaluators[0].id).one().sheet_status.value == "draft"
 
@@ -206,3 +223,43 @@ def test_posts_without_csrf_are_refused_with_400(world, flow, browser):
         response = evaluator.post(url, data=data)
         assert response.status_code == 400 and "安全令牌" in visible(text(response)), url
     assert db.session.query(PanelMember).filter(PanelMember.declared_at.is_not(None)).count() == 0
+
+
+def test_a_sheet_refused_because_it_was_submitted_elsewhere_keeps_what_was_typed(world, flow, browser):
+    """Issue 16: two tabs; the sheet was submitted in one, the other still sends its scores. The
+    refusal (409) says why at the top of the form and shows every typed score and comment."""
+    w = world(n_providers=2, n_evaluators=3)
+    f = flow(w)
+    round_id = w.rounds[0].id
+    f.open(round_id)
+    url = f"/review/rounds/{round_id}"
+    f.declare(w.evaluators[0], round_id)
+    stale = browser(w.evaluators[0])
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page(stale, url)).group(1)
+    f.score(w.evaluators[0], round_id, lambda sid, c: c.max_points / 2, declare=False)
+    plan = f.criteria(round_id)[0]
+    a = w.submissions[0].id
+    response = stale.post(f"{url}/sheet", data={"csrf_token": csrf, "action": "save", f"p-{a}-{plan.id}": "61.5",
+                                                 f"c-{a}-{plan.id}": "在另一个标签页里写的评语"})
+    body = text(response)
+    assert response.status_code == 409
+    assert "评分表已提交并锁定" in form_errors(body)
+    assert _value(body, f"p-{a}-{plan.id}") == "61.5" and _value(body, f"c-{a}-{plan.id}") == "在另一个标签页里写的评语"
+
+
+def test_a_refused_declaration_keeps_the_ticks(world, flow, browser):
+    w = world(n_providers=3, n_evaluators=3)
+    f = flow(w)
+    round_id = w.rounds[0].id
+    f.open(round_id)
+    evaluator = browser(w.evaluators[0])
+    url = f"/review/rounds/{round_id}"
+    ticked = w.providers[1][0].id
+    response = submit(evaluator, f"{url}/declaration", {"conflict_provider_ids": [str(ticked), "999999"]},
+                      page_url=url)
+    body = text(response)
+    assert response.status_code == 422 and "conflict_provider_ids" in field_errors(body)
+    assert re.search(rf'id="conflict-{ticked}" checked', body)
+    assert not re.search(rf'id="conflict-{w.providers[0][0].id}" checked', body)
+    db.session.expire_all()
+    assert db.session.query(PanelMember).filter_by(evaluator_id=w.evaluators[0].id).one().declared_at is None

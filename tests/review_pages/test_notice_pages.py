@@ -15,7 +15,7 @@ from marketplace.notices.models import Notice, Objection
 from marketplace.projects.models import Project
 from marketplace.review.models import EvaluationRound, PanelMember
 from tests import factories
-from tests.review_pages.conftest import alerts, audit, page, submit, text, visible
+from tests.review_pages.conftest import alerts, audit, field_errors, page, submit, text, visible
 
 SHARES = (Decimal("0.8"), Decimal("0.6"), Decimal("0.5"))  # provider 0 wins with 80, then 60, 50
 
@@ -73,7 +73,7 @@ def test_the_public_notice_objections_and_the_award(world, flow, browser, client
     form_page = page(loser, url)
     assert "提交异议" in form_page and 'for="objection-reason"' in form_page
     empty = submit(loser, f"/challenges/{w.challenge.id}/objections", {"reason": ""}, page_url=url)
-    assert ("danger", "请填写异议理由") in alerts(text(empty))
+    assert empty.status_code == 422 and field_errors(text(empty)) == {"reason": "请填写异议理由"}
     lodged = submit(loser, f"/challenges/{w.challenge.id}/objections", {"reason": "技术方案评分有误"}, page_url=url)
     assert any("异议已提交" in m for _, m in alerts(text(lodged)))
     assert "技术方案评分有误" in text(lodged) and "待处理" in text(lodged)
@@ -91,8 +91,11 @@ def test_the_public_notice_objections_and_the_award(world, flow, browser, client
     assert pending.status_code == 409 and "1 条异议未处理" in visible(text(pending))
     assert "待处理异议 1 条" in visible(page(f.admin, f.manage_url))
 
-    no_note = submit(f.admin, f"/objections/{objection.id}/resolve", {"decision": "dismissed", "note": ""}, page_url=url)
-    assert ("danger", "请填写处理说明") in alerts(text(no_note))
+    no_note = submit(f.admin, f"/objections/{objection.id}/resolve",
+                     {"decision": "upheld", "note": "", "panel_note": "请复核第二项"}, page_url=url)
+    assert no_note.status_code == 422 and field_errors(text(no_note)) == {"note": "请填写处理说明"}
+    # what was chosen and typed is still there
+    assert '<option value="upheld" selected>' in text(no_note) and "请复核第二项</textarea>" in text(no_note)
     dismissed = submit(f.admin, f"/objections/{objection.id}/resolve",
                        {"decision": "dismissed", "note": "经复核评分无误"}, page_url=url)
     assert any("异议已处理" in m for _, m in alerts(text(dismissed)))
@@ -234,3 +237,22 @@ def test_an_objection_carries_evidence_checked_like_any_upload(world, flow, brow
                    {"file": (io.BytesIO(evidence), "x.pdf")}, page_url=url, follow=False)
     assert other.status_code == 404
     assert audit("objection.attach")
+
+
+def test_an_objection_sent_a_minute_after_the_period_keeps_its_text(world, flow, browser):
+    """Issue 16: the page was opened in the notice period, the objection sent after it ended:
+    refused (409) with the reason at the top of the form and the text typed still in it."""
+    w, f, _ = _to_notice(world, flow)
+    url = f"/challenges/{w.challenge.id}/notice"
+    loser = browser(w.providers[1][1])
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page(loser, url)).group(1)
+    notice = db.session.scalars(sa.select(Notice).where(Notice.challenge_id == w.challenge.id)).one()
+    db.session.execute(sa.update(Notice).where(Notice.id == notice.id).values(ends_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    reason = "第二名方案的技术方案评分明显偏低，请复核专家甲的打分依据。"
+    response = loser.post(f"/challenges/{w.challenge.id}/objections", data={"reason": reason, "csrf_token": csrf})
+    body = text(response)
+    assert response.status_code == 409
+    assert 'data-testid="form-errors"' in body
+    assert re.search(r'<textarea[^>]*id="objection-reason"[^>]*>' + re.escape(reason) + "</textarea>", body)
+    assert db.session.scalars(sa.select(Objection)).first() is None

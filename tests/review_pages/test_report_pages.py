@@ -2,13 +2,23 @@
 publishing after every signature, replacing a panel member, conflicts carried into later rounds,
 and the evaluator conflicted with every entry."""
 
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.review.models import EvaluationRound, PanelMember
-from tests.review_pages.conftest import alerts, audit, page, round_plan, submit, text, visible
+from tests.review_pages.conftest import (
+    audit,
+    field_errors,
+    form_errors,
+    page,
+    round_plan,
+    submit,
+    text,
+    visible,
+)
 
 
 def _scored(world, flow, n_evaluators=3, **kwargs):
@@ -34,7 +44,12 @@ def test_sign_the_report_with_dissent_or_refusal_then_publish(world, flow):
     assert refused.status_code == 409 and "尚有 3 名专家未签署评审报告" in visible(text(refused))
     f.sign_report(w.evaluators[0], round_id, {"dissent": "对方案A的报价分保留意见"})
     no_reason = f.sign_report(w.evaluators[1], round_id, {"refuse": "y"})
-    assert any(cat == "danger" and "拒绝签署时请写明理由" in msg for cat, msg in alerts(text(no_reason)))
+    # at the field, the refusal still ticked (issue 16: the form comes back as it was sent)
+    assert no_reason.status_code == 422 and field_errors(text(no_reason)) == {"dissent": "拒绝签署时请写明理由"}
+    assert re.search(r'<input[^>]*checked[^>]*name="refuse"|<input[^>]*name="refuse"[^>]*checked', text(no_reason))
+    # signing twice: the second comes back with the reason at the top, the typed dissent kept
+    twice = f.sign_report(w.evaluators[0], round_id, {"dissent": "补充：评分偏离需说明"})
+    assert twice.status_code == 409 and form_errors(text(twice)) and "补充：评分偏离需说明</textarea>" in text(twice)
     refusal = f.sign_report(w.evaluators[1], round_id, {"refuse": "y", "dissent": "汇总方法不当"})
     assert "已拒绝签署" in text(refusal)
     f.sign_report(w.evaluators[2], round_id)
