@@ -311,6 +311,7 @@ def assign_provider(actor, project, provider_id, solution_id=None):
 def stage_documents(project):
     return db.session.scalars(
         sa.select(ProjectDocument).where(ProjectDocument.project_id == project.id).order_by(ProjectDocument.id)
+        .options(sa.orm.selectinload(ProjectDocument.file))
     ).all()
 
 
@@ -804,7 +805,8 @@ def payments(project):
 
 def acceptances(project):
     return db.session.scalars(sa.select(Acceptance).where(Acceptance.project_id == project.id)
-                              .order_by(Acceptance.attempt)).all()
+                              .order_by(Acceptance.attempt)
+                              .options(sa.orm.selectinload(Acceptance.members).selectinload(AcceptanceMember.user))).all()
 
 
 def open_acceptance(project):

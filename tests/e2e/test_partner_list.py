@@ -163,6 +163,8 @@ def test_rejected_application_shows_reason_and_can_be_resubmitted(new_page):
 
     provider = new_page()
     log_in(provider, provider_user.email)
+    # The workbench (the landing page) says the unit is not on the partner list and links there.
+    provider.get_by_role("link", name="查看伙伴清单申请").click()
     expect(current_state(provider)).to_contain_text("未通过")
     expect(provider.get_by_test_id("status-reason")).to_have_text(reason)
     expect(provider.get_by_role("link", name=re.compile(r"^通知\s*1$"))).to_be_visible()
