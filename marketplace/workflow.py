@@ -28,6 +28,7 @@ the receiver below calls it after the move, so that one act sends one notice to 
 """
 
 from marketplace.audit.operations import record
+from marketplace.cases import notifications as case_notes
 from marketplace.challenges import events as challenge_events
 from marketplace.challenges import notifications as challenge_notes
 from marketplace.challenges import operations as challenge_ops
@@ -36,10 +37,13 @@ from marketplace.core.timeutil import today_shanghai
 from marketplace.notices import events as notice_events
 from marketplace.notices import notifications as notice_notes
 from marketplace.notices import operations as notice_ops
+from marketplace.projects import notifications as project_notes
 from marketplace.projects import operations as project_ops
+from marketplace.providers import notifications as provider_notes
 from marketplace.review import events as review_events
 from marketplace.review import notifications as review_notes
 from marketplace.review import operations as review_ops
+from marketplace.submissions import notifications as submission_notes
 from marketplace.submissions import operations as submission_ops
 from marketplace.submissions import queries as submission_queries
 
@@ -135,8 +139,10 @@ MOVES = [
 def connect():
     """Wire the moves and the notification subscribers (idempotent: blinker keeps one of each),
     and the rules lower services ask of higher areas."""
-    for signal, receiver in [*MOVES, *challenge_notes.SUBSCRIPTIONS, *review_notes.SUBSCRIPTIONS,
-                             *notice_notes.SUBSCRIPTIONS]:
+    for signal, receiver in [*MOVES, *provider_notes.SUBSCRIPTIONS, *challenge_notes.SUBSCRIPTIONS,
+                             *submission_notes.SUBSCRIPTIONS, *review_notes.SUBSCRIPTIONS,
+                             *notice_notes.SUBSCRIPTIONS, *project_notes.SUBSCRIPTIONS,
+                             *case_notes.SUBSCRIPTIONS]:
         signal.connect(receiver)
     _wire_rules()
 

@@ -4,11 +4,11 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.audit.operations import record
+from marketplace.cases import events
 from marketplace.cases.models import Case
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotAllowed, ValidationFailed
 from marketplace.extensions import db
-from marketplace.notifications.operations import notify, organisation_users
 from marketplace.projects.states import ProjectStage
 
 
@@ -43,9 +43,5 @@ def publish_case(actor, project, *, summary, outcomes, replication, solution_id=
     record(actor, "case.publish", case, after={"project_id": project.id, "provider_id": case.provider_id,
                                                "solution_id": solution_id, "title": case.title})
     record(actor, "project.case_published", project, after={"case_id": case.id})
-    users = list(organisation_users(project.department_id))
-    if project.provider_id:
-        users.extend(organisation_users(project.provider_id))
-    notify(users, "case.published", "项目入选最佳实践案例",
-           f"项目“{project.title}”已作为最佳实践案例发布在案例库。", link=f"/cases/{case.id}")
+    events.case_published.send(case, actor=actor)
     return case

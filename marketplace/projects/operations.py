@@ -13,7 +13,7 @@ from marketplace.core.errors import Conflict, InvalidTransition, NotAllowed, Val
 from marketplace.core.money import format_yuan, yuan_to_fen
 from marketplace.core.timeutil import today_shanghai
 from marketplace.extensions import db
-from marketplace.notifications.operations import admins, notify, organisation_users
+from marketplace.projects import events
 from marketplace.projects.models import (
     Acceptance,
     AcceptanceMember,
@@ -52,21 +52,6 @@ from marketplace.projects.states import (
 S = ProjectStage
 OWNER_TYPE = "project"  # documents: StoredFile.owner_type / owner_id = project id
 REPORT_OWNER_TYPE = "progress_report"  # attachments of a progress report
-
-
-def _link(project):
-    return f"/projects/{project.id}"
-
-
-def _stakeholders(project):
-    users = list(organisation_users(project.department_id))
-    if project.provider_id:
-        users.extend(organisation_users(project.provider_id))
-    return users
-
-
-def _provider_users(project):
-    return organisation_users(project.provider_id) if project.provider_id else []
 
 
 def _snapshot(project):
@@ -127,7 +112,8 @@ def create_project(actor, *, title, domain, approved_budget_yuan, description=""
                    solution_id=None, department_id=None, challenge_id=None, submission_id=None, announce=True):
     """申报: a department enters a project into the key-project library directly; it starts in
     `application`. (An awarded challenge makes one through `create_project_from_award`, whose
-    award notice already tells everyone: announce=False keeps it to one notice per person.)"""
+    award notice already tells everyone: announce=False says so to the subscribers, keeping it to
+    one notice per person.)"""
     if department_id is None:
         if actor is None or actor.role != Role.department or actor.organisation_id is None:
             raise NotAllowed("只有发榜单位用户可以申报项目")
@@ -148,10 +134,7 @@ def create_project(actor, *, title, domain, approved_budget_yuan, description=""
         "title": title, "domain": domain, "department_id": department_id, "provider_id": project.provider_id,
         "approved_fen": project.approved_fen, "challenge_id": challenge_id, "submission_id": submission_id,
         "stage": project.stage})
-    if announce:
-        notify(_stakeholders(project), "project.created", "新项目已进入项目库",
-               f"项目“{title}”已进入重点项目库（申报阶段），批复预算 {format_yuan(project.approved_fen)} 元。",
-               link=_link(project))
+    events.project_created.send(project, actor=actor, from_award=not announce)
     return project
 
 
@@ -301,8 +284,7 @@ def assign_provider(actor, project, provider_id, solution_id=None):
     project.provider_id, project.solution_id = provider.id, solution_id
     record(actor, "project.assign_provider", project, before=before,
            after={"provider_id": provider.id, "solution_id": solution_id})
-    notify(organisation_users(provider.id), "project.assigned", "贵单位被确定为项目承建单位",
-           f"项目“{project.title}”确定由贵单位承建。", link=_link(project))
+    events.provider_assigned.send(project, actor=actor)
     return project
 
 
@@ -409,23 +391,14 @@ def advance_project(actor, project, *, to_stage, note=""):
     if remaining:
         record(actor, "project.gate_approve", project,
                after={"stage": project.stage, "role": role, "note": note, "waiting_for": remaining})
-        if "admin" in remaining:
-            notify(admins(), "project.gate_pending", "项目关口待平台审批",
-                   f"项目“{project.title}”的“{project.stage.label}”关口已由发榜单位审批，待平台管理员审批。",
-                   link=_link(project))
-        else:
-            notify(organisation_users(project.department_id), "project.gate_pending", "项目关口待发榜单位审批",
-                   f"项目“{project.title}”的“{project.stage.label}”关口已由平台审批，待发榜单位审批。",
-                   link=_link(project))
+        events.gate_approved.send(project, actor=actor, role=role, waiting_for=remaining)
         return project
     left = project.stage
     request = pending_gate_request(project)
     _move(actor, project, "advance", note=note)
     if request is not None:
         _decide_gate_request(actor, request, "approve")
-    notify([*_stakeholders(project), *(admins() if "admin" in roles else [])], "project.advanced",
-           f"项目进入“{project.stage.label}”阶段",
-           f"项目“{project.title}”已通过“{left.label}”关口，进入“{project.stage.label}”阶段。", link=_link(project))
+    events.project_advanced.send(project, actor=actor, left=left)
     return project
 
 
@@ -442,12 +415,6 @@ def pending_gate_request(project):
 def gate_requests(project):
     return db.session.scalars(sa.select(GateRequest).where(GateRequest.project_id == project.id)
                               .order_by(GateRequest.id)).all()
-
-
-def _gate_approvers(project):
-    roles = GATE_ROLES.get(project.stage, ())
-    return [*(organisation_users(project.department_id) if "department" in roles else []),
-            *(admins() if "admin" in roles else [])]
 
 
 def request_gate(actor, project, *, note=""):
@@ -476,10 +443,7 @@ def request_gate(actor, project, *, note=""):
     record(actor, "gate_request.create", request, after={
         "project_id": project.id, "stage": project.stage, "to_stage": nxt, "note": request.note,
         "status": request.status})
-    notify([u for u in _gate_approvers(project) if u.id != actor.id], "project.gate_requested",
-           "项目申请进入下一阶段",
-           f"项目“{project.title}”申请通过“{project.stage.label}”关口，进入“{nxt.label}”阶段，请审批。",
-           link=_link(project))
+    events.gate_requested.send(request, actor=actor)
     return request
 
 
@@ -518,12 +482,7 @@ def return_gate_request(actor, project, *, reason):
     if withdrawn:
         record(actor, "project.gate_reset", project, before={"stage": project.stage, "approvals": withdrawn},
                after={"stage": project.stage, "approvals": [], "reason": reason})
-    requester = db.session.get(User, request.requested_by_id)
-    org_ids = {project.department_id, getattr(requester, "organisation_id", None)}
-    recipients = [u for org_id in org_ids if org_id for u in organisation_users(org_id)]
-    notify(recipients, "project.gate_returned", "关口申请被退回",
-           f"项目“{project.title}”进入下一阶段的申请被退回（{project.stage.label}阶段）。理由：{reason}",
-           link=_link(project))
+    events.gate_returned.send(request, actor=actor, reason=reason)
     return request
 
 
@@ -534,8 +493,7 @@ def terminate_project(actor, project, *, reason):
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写终止理由"})
     _move(actor, project, "terminate", reason=reason)
-    notify(_stakeholders(project), "project.terminated", "项目已终止",
-           f"项目“{project.title}”已被终止。理由：{reason}", link=_link(project))
+    events.project_terminated.send(project, actor=actor, reason=reason)
     return project
 
 
@@ -567,8 +525,7 @@ def add_milestone(actor, project, *, title, due_date, owner_id):
     db.session.flush()
     record(actor, "milestone.create", milestone, after={"project_id": project.id, "title": title,
                                                       "due_date": due_date, "owner_id": owner.id})
-    notify([owner], "milestone.assigned", "您被指定为项目里程碑负责人",
-           f"项目“{project.title}”的里程碑“{title}”，截止日期 {due_date.isoformat()}。", link=_link(project))
+    events.milestone_added.send(milestone, actor=actor)
     return milestone
 
 
@@ -596,8 +553,7 @@ def submit_report(actor, milestone, *, percent, narrative, uploads=(), indicator
     for upload in uploads:
         attach_report_file(actor, report, upload)
     record(actor, "progress_report.submit", report, after={"milestone_id": milestone.id, "percent": percent})
-    notify(organisation_users(project.department_id), "report.submitted", "收到新的进度报告",
-           f"项目“{project.title}”里程碑“{milestone.title}”：进度 {percent}%。", link=_link(project))
+    events.report_submitted.send(report, actor=actor)
     return report
 
 
@@ -634,10 +590,7 @@ def confirm_report(actor, report):
         milestone.status, milestone.completed_at = MILESTONE_MACHINE.target(milestone.status, "complete"), utcnow()
     record(actor, "progress_report.confirm", report, before=before,
            after={"percent": milestone.percent, "status": milestone.status})
-    notify([*_provider_users(report.project), milestone.owner], "report.confirmed", "进度报告已确认",
-           f"里程碑“{milestone.title}”的进度报告（{report.percent}%）已确认"
-           f"{'，里程碑已完成' if milestone.status == MilestoneStatus.completed else ''}。",
-           link=_link(report.project))
+    events.report_confirmed.send(report, actor=actor)
     return report
 
 
@@ -648,8 +601,7 @@ def return_report(actor, report, *, reason):
     _check_open(report.project)
     _decide(actor, report, ReportStatus.returned, reason)
     record(actor, "progress_report.return", report, after={"reason": reason})
-    notify(_provider_users(report.project), "report.returned", "进度报告被退回",
-           f"里程碑“{report.milestone.title}”的进度报告被退回。理由：{reason}", link=_link(report.project))
+    events.report_returned.send(report, actor=actor, reason=reason)
     return report
 
 
@@ -679,10 +631,7 @@ def warn_due_milestones(today=None):
     ).all()
     for milestone in soon:
         milestone.warned_due_soon_for = milestone.due_date
-        days = (milestone.due_date - today).days
-        notify([milestone.owner], "milestone.due_soon", "里程碑即将到期",
-               f"项目“{milestone.project.title}”的里程碑“{milestone.title}”将于 {milestone.due_date.isoformat()} 到期"
-               f"（还有 {days} 天）。", link=_link(milestone.project))
+        events.milestone_due_soon.send(milestone, actor=None, days=(milestone.due_date - today).days)
         sent += 1
     late = db.session.scalars(live.where(
         Milestone.due_date <= today - timedelta(days=1),
@@ -690,11 +639,8 @@ def warn_due_milestones(today=None):
     ).all()
     for milestone in late:
         milestone.warned_overdue_for = milestone.due_date
-        notify([milestone.owner, *organisation_users(milestone.project.department_id)], "milestone.overdue",
-               "里程碑已逾期",
-               f"项目“{milestone.project.title}”的里程碑“{milestone.title}”已于 {milestone.due_date.isoformat()} 到期，"
-               "尚未确认完成。", link=_link(milestone.project))
         record(None, "milestone.overdue", milestone, after={"due_date": milestone.due_date})
+        events.milestone_overdue.send(milestone, actor=None)
         sent += 1
     return sent
 
@@ -756,9 +702,7 @@ def record_payment(actor, project, *, amount_yuan, note="", paid_on=None, vouche
     record(actor, "project.payment", project, before={"paid_fen": project.paid_fen - amount_fen},
            after={"paid_fen": project.paid_fen, "amount_fen": amount_fen, "payment_id": payment.id, "note": note,
                   "paid_on": paid_on, "voucher_no": voucher_no})
-    notify(_stakeholders(project), "project.payment", "项目付款已登记",
-           f"项目“{project.title}”登记付款 {format_yuan(amount_fen)} 元，累计已付 {format_yuan(project.paid_fen)} 元"
-           f" / 批复 {format_yuan(project.approved_fen)} 元。", link=_link(project))
+    events.payment_recorded.send(project, actor=actor, payment=payment)
     return payment
 
 
@@ -789,10 +733,7 @@ def void_payment(actor, payment, *, reason):
     record(actor, "payment.void", payment, before={"voided": False, "paid_fen": before},
            after={"voided": True, "reason": reason, "project_id": project.id, "amount_fen": payment.amount_fen,
                   "voucher_no": payment.voucher_no, "paid_fen": project.paid_fen})
-    notify(_stakeholders(project), "project.payment_voided", "项目付款已作废",
-           f"项目“{project.title}”的一笔付款 {format_yuan(payment.amount_fen)} 元"
-           f"{f'（凭证号 {payment.voucher_no}）' if payment.voucher_no else ''}已作废，累计已付 "
-           f"{format_yuan(project.paid_fen)} 元。理由：{reason}", link=_link(project))
+    events.payment_voided.send(project, actor=actor, payment=payment, reason=reason)
     return payment
 
 
@@ -860,13 +801,7 @@ def convene_acceptance(actor, project, *, panel_ids, checklist, conclusion=None,
         # once). Nobody signs for the experts: each confirms the record with their own signature
         # (or a dissent) afterwards; until then the record shows 签署未完成.
         _conclude(actor, acceptance, conclusion, rectify_by, findings or "")
-        notify(panel, "acceptance.sign_requested", "请签署验收记录",
-               f"项目“{project.title}”第 {attempt} 次验收的结论（{conclusion.label}）已登记，请核对并签署，"
-               "如有不同意见请填写保留意见。", link=f"/acceptances/{acceptance.id}")
-    else:
-        notify(panel, "acceptance.invited", "请参加项目验收",
-               f"您被邀请参加项目“{project.title}”的验收，请逐项填写验收清单并签署结论。",
-               link=f"/acceptances/{acceptance.id}")
+    events.acceptance_convened.send(acceptance, actor=actor, panel=panel, concluded=conclusion is not None)
     return acceptance
 
 
@@ -970,13 +905,8 @@ def _conclude(actor, acceptance, conclusion, rectify_by, findings):
     if conclusion == Conclusion.passed:
         project.rectify_by = None
         _move(actor, project, "advance", note=f"第 {acceptance.attempt} 次验收通过")
-        title, body = "项目验收通过", f"项目“{project.title}”验收通过，进入运营阶段。"
     elif conclusion == Conclusion.conditional:
         project.rectify_by = rectify_by
         record(actor, "project.rectify", project, after={"rectify_by": rectify_by})
-        title = "项目有条件通过验收，须整改"
-        body = f"项目“{project.title}”有条件通过验收，请于 {rectify_by.isoformat()} 前完成整改，之后进行复验。"
-    else:
-        title, body = "项目验收未通过", f"项目“{project.title}”验收未通过。问题：{findings}"
-    notify([*_stakeholders(project), *admins()], "acceptance.concluded", title, body, link=_link(project))
+    events.acceptance_concluded.send(acceptance, actor=actor)
     return acceptance

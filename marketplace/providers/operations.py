@@ -8,8 +8,7 @@ from marketplace.core.domains import DOMAINS
 from marketplace.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from marketplace.core.timeutil import today_shanghai
 from marketplace.extensions import db
-from marketplace.notifications.operations import admins, notify, organisation_users
-from marketplace.providers import queries
+from marketplace.providers import events, queries
 from marketplace.providers.models import ApplicationDomain, PartnerApplication, Solution
 from marketplace.providers.states import PARTNER_MACHINE, REAPPLY_STATES, PartnerState
 
@@ -35,9 +34,7 @@ def expire_if_due(app: PartnerApplication | None):
     """A listing whose validity date has passed becomes `expired` (recorded once, by the system)."""
     if app is not None and app.state == PartnerState.admitted and app.is_past_validity:
         _transition(None, app, "expire")
-        notify(organisation_users(app.organisation_id), "partner.expired",
-               "伙伴清单资格已到期", f"贵单位的伙伴清单资格已于 {app.valid_until} 到期，如需继续承接榜单请重新申请。",
-               link="/partner/application")
+        events.listing_expired.send(app, actor=None)
     return app
 
 
@@ -83,8 +80,7 @@ def apply_for_partner_list(actor, *, credit_code, domains, qualifications, refer
     db.session.add(app)
     record(actor, "partner_application.submit", app,
            after={"state": app.state, "domains": app.domains, "credit_code": code})
-    notify(admins(), "partner.applied", "新的伙伴清单申请待审核",
-           f"{org.name} 提交了伙伴清单申请。", link=f"/admin/partner-applications/{app.id}")
+    events.application_submitted.send(app, actor=actor)
     return app
 
 
@@ -93,8 +89,7 @@ def admit_application(actor, app: PartnerApplication, *, valid_until):
     if valid_until <= today_shanghai():
         raise ValidationFailed(fields={"valid_until": "有效期截止日期必须晚于今天"})
     _transition(actor, app, "admit", valid_until=valid_until, reason="")
-    notify(organisation_users(app.organisation_id), "partner.admitted", "伙伴清单申请已通过",
-           f"贵单位已入选数字化转型伙伴服务商清单，有效期至 {valid_until}。", link="/partner/application")
+    events.application_admitted.send(app, actor=actor, valid_until=valid_until)
     return app
 
 
@@ -102,8 +97,7 @@ def reject_application(actor, app: PartnerApplication, *, reason):
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写驳回理由"})
     _transition(actor, app, "reject", reason=reason)
-    notify(organisation_users(app.organisation_id), "partner.rejected", "伙伴清单申请未通过",
-           f"驳回理由：{reason}。您可以修改后重新申请。", link="/partner/application")
+    events.application_rejected.send(app, actor=actor, reason=reason)
     return app
 
 
@@ -120,15 +114,13 @@ def suspend_provider(actor, org, *, reason):
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写暂停理由"})
     app = _transition(actor, _listing_for_action(org), "suspend", reason=reason)
-    notify(organisation_users(org.id), "partner.suspended", "伙伴清单资格已暂停",
-           f"暂停理由：{reason}。暂停期间不能承接新的榜单。", link="/partner/application")
+    events.listing_suspended.send(app, actor=actor, reason=reason)
     return app
 
 
 def reinstate_provider(actor, org, *, note=""):
     app = _transition(actor, _listing_for_action(org), "reinstate", reason=note or "")
-    notify(organisation_users(org.id), "partner.reinstated", "伙伴清单资格已恢复",
-           "贵单位的伙伴清单资格已恢复。", link="/partner/application")
+    events.listing_reinstated.send(app, actor=actor)
     return app
 
 
@@ -136,8 +128,7 @@ def remove_provider(actor, org, *, reason):
     if not reason:
         raise ValidationFailed(fields={"reason": "请填写移出理由"})
     app = _transition(actor, _listing_for_action(org), "remove", reason=reason)
-    notify(organisation_users(org.id), "partner.removed", "已被移出伙伴清单",
-           f"移出理由：{reason}。", link="/partner/application")
+    events.listing_removed.send(app, actor=actor, reason=reason)
     return app
 
 

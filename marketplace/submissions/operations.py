@@ -13,10 +13,10 @@ from marketplace.core.money import yuan_to_fen
 from marketplace.core.timeutil import format_datetime
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
-from marketplace.notifications.operations import notify, organisation_users
 from marketplace.providers import queries as provider_queries
 from marketplace.providers.operations import provider_standing
 from marketplace.providers.states import PartnerState
+from marketplace.submissions import events
 from marketplace.submissions.models import Submission, SubmissionVersion
 from marketplace.submissions.states import SUBMISSION_MACHINE, SubmissionState
 
@@ -115,9 +115,7 @@ def submit_entry(actor, challenge, *, summary, technical_plan, price_yuan, timel
     version = _snapshot_version(actor, submission, "created", now)
     challenge_ops.follow_challenge(actor, challenge)
     record(actor, "submission.submit", submission, after=_values_snapshot(submission))
-    notify(organisation_users(actor.organisation_id), "submission.received", "揭榜方案已提交",
-           f"榜单“{challenge.title}”的方案已收到（第 {submission.version} 版），回执编号 {submission.entry_number}。",
-           link=f"/submissions/{submission.id}")
+    events.entry_submitted.send(submission, actor=actor)
     return submission, version
 
 
