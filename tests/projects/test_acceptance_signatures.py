@@ -49,7 +49,7 @@ def test_minutes_conclusion_moves_the_project_but_nobody_signs_for_the_experts(i
     by_user = {m.user_id: m for m in acceptance.members}
     assert by_user[panel[0].id].conclusion == Conclusion.passed
     assert by_user[panel[1].id].conclusion == Conclusion.conditional and by_user[panel[1].id].dissent
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "acceptance.sign")).all()
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "acceptance.sign").order_by(AuditEvent.seq)).all()
     assert [e.actor_id for e in events] == [panel[0].id, panel[1].id, panel[2].id]
     assert events[1].after["dissent"] == "性能指标仅达下限，建议持续监测" and events[1].after["confirms_record"] is True
 
