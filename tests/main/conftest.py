@@ -7,7 +7,7 @@ from marketplace.extensions import db
 from marketplace.review import operations as review_ops
 from tests.projects.conftest import dept, make_project, provider  # noqa: F401  (fixtures re-exported)
 from tests.review.conftest import as_user, world  # noqa: F401  (fixtures re-exported)
-from tests.review_pages.conftest import browser  # noqa: F401  (fixture re-exported)
+from tests.review.pages.conftest import browser  # noqa: F401  (fixture re-exported)
 
 
 def open_first_round(w, evaluators=None):
