@@ -321,6 +321,8 @@ class Scenario:
             if state == "racing" and values.get("race_slots", 1) < 2:
                 values = race_values(challenge_values(**values))
             self.create(challenge_values(**values) if "rounds" not in values else values)
+        if state == "racing" and self.challenge.race_slots < 2:
+            raise ValueError("a single-slot challenge never races (赛马 needs race_slots > 1)")
         if state == "cancelled":
             self._until("published")
             return self.cancel()

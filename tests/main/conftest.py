@@ -11,11 +11,8 @@ from tests.review.pages.conftest import browser  # noqa: F401  (fixture re-expor
 
 
 def open_first_round(w, evaluators=None):
-    round_ = w.rounds[0]
-    review_ops.set_panel(w.admin, round_, [e.id for e in (evaluators or w.evaluators)])
-    review_ops.open_round(w.admin, round_)
-    db.session.commit()
-    return round_
+    w.scenario.panel(evaluators or w.evaluators, round=1).open_round(round=1)
+    return w.rounds[0]
 
 
 def declare(round_, evaluator):

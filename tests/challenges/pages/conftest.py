@@ -10,13 +10,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from marketplace.challenges import operations as challenge_ops
-from marketplace.challenges.models import Challenge
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import to_shanghai
 from marketplace.extensions import db as _db
 from tests import factories
 from tests.conftest import make_client
+from tests.scenario import Scenario, set_deadline
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -170,23 +169,13 @@ def plan_values(**overrides):
 
 def make_challenge(department_user, state="published", admin=None, **overrides):
     """A challenge of `department_user`'s organisation taken to draft / pending_review /
-    published through the operations (each step committed)."""
-    challenge = challenge_ops.create_challenge(department_user, plan_values(**overrides))
-    _db.session.commit()
-    if state in ("pending_review", "published"):
-        challenge_ops.submit_for_review(department_user, challenge)
-        _db.session.commit()
-    if state == "published":
-        challenge_ops.approve_challenge(admin or factories.create_user("admin"), challenge)
-        _db.session.commit()
-    return challenge
+    published through the operations (each step committed), by tests/scenario.py."""
+    return Scenario(department=department_user, admin=admin).create(plan_values(**overrides)).to(state).challenge
 
 
 def pass_deadline(challenge, seconds=1):
     """Move a challenge's deadline into the past (as if time went by); the next request closes it."""
-    _db.session.execute(sa.update(Challenge).where(Challenge.id == challenge.id)
-                        .values(deadline=utcnow() - timedelta(seconds=seconds)))
-    _db.session.commit()
+    set_deadline(challenge, utcnow() - timedelta(seconds=seconds))
     _db.session.expire_all()
 
 
