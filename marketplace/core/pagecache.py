@@ -14,7 +14,7 @@ Only the endpoints in CACHEABLE are cached, a list of public pages whose anonymo
 depends on nothing but the database, the URL (path, query, host) and the clock's slot. Pages
 whose content depends on the visitor or the moment (search, /notices whose objection window
 opens and ends by the clock, events with their seats and sign-up forms, needs, the audit
-checkpoints, every form page) are not in it; `tests/challenge_pages/test_page_cache.py` checks that list.
+checkpoints, every form page) are not in it; `tests/challenges/pages/test_page_cache.py` checks that list.
 
 Only what the public would get is cached: GET requests without a signed-in user (no user id
 in the session, no remember cookie, no API token), with no flashed message waiting, answered

@@ -12,7 +12,7 @@ from tests import factories
 from tests.api.conftest import assert_error
 from tests.conftest import login
 from tests.factories import PASSWORD
-from tests.pages.conftest import field_errors, submit, text
+from tests.page_helpers import field_errors, submit, text
 
 WEAK = ["password123", "12345678", "qwertyuiop", "1qaz2wsx3edc", "Aa12345678", "woaini1314", "aaaaaaaaaa"]
 

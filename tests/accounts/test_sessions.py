@@ -7,7 +7,7 @@ from marketplace.accounts import operations as account_ops
 from marketplace.accounts.models import ApiToken
 from tests.conftest import ApiClient, login
 from tests.factories import PASSWORD
-from tests.pages.conftest import submit
+from tests.page_helpers import submit
 
 NEW_PASSWORD = "Huangpu-river-2026"
 

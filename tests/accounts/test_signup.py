@@ -7,7 +7,7 @@ from marketplace.audit.models import AuditEvent
 from tests import factories
 from tests.conftest import login
 from tests.factories import PASSWORD
-from tests.pages.conftest import field_errors, page, submit, text
+from tests.page_helpers import field_errors, page, submit, text
 
 NEW_PASSWORD = "Shuzi-xiaoqu-2026"
 

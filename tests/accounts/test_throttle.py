@@ -10,7 +10,7 @@ from marketplace.extensions import limiter
 from tests.api.conftest import assert_error
 from tests.conftest import make_client
 from tests.factories import PASSWORD
-from tests.pages.conftest import text, token
+from tests.page_helpers import text, token
 
 OFFICE = "202.96.209.5"  # a district office's NAT address
 HOME = "58.246.10.20"

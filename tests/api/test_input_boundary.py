@@ -16,7 +16,7 @@ from marketplace.projects.states import ProjectStage
 from marketplace.review.models import Score
 from tests.api.conftest import assert_error
 from tests.conftest import login
-from tests.pages.conftest import field_errors, submit
+from tests.page_helpers import field_errors, submit
 from tests.review.conftest import round_plan
 
 OUT_OF_RANGE = [2**31, 2**63, 2**64, 0, -1]

@@ -1,8 +1,10 @@
 """Fixtures for issue 3 (challenges, sealed submissions, files).
 
-Challenges are built through the real operations (create → submit for review → approve), so
-audit events and notifications exist as in production. Deadlines that must lie in the past or
-within seconds are moved afterwards with a plain UPDATE, as time passing would move them.
+Challenges are built through the real operations by tests/scenario.py (create → submit for review
+→ approve → … to any state), so audit events and notifications exist as in production. Deadlines
+that must lie in the past or within seconds are moved afterwards with a plain UPDATE, as time
+passing would move them. `set_state` (a plain UPDATE of the state) is left for the few tests
+that need a state the challenge's own plan cannot reach (a single-slot challenge "racing").
 """
 
 import io
@@ -17,15 +19,14 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEvent
-from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.models import Challenge
 from marketplace.core.db import utcnow
 from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db as _db
 from marketplace.notifications.models import Notification
-from marketplace.submissions import operations as submission_ops
 from tests import factories
 from tests.conftest import login, make_client
+from tests.scenario import Scenario, race_values, set_deadline
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ISO_0800 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")
@@ -155,27 +156,20 @@ def set_state(challenge, state):
 
 def move_deadline(challenge, delta=None, *, to=None):
     """Move the stored deadline as the passing of time would (no operation, no audit)."""
-    deadline = to if to is not None else utcnow() + delta
-    _db.session.execute(sa.update(Challenge).where(Challenge.id == challenge.id).values(deadline=deadline))
-    _db.session.commit()
-    _db.session.refresh(challenge)
-    return challenge
+    return set_deadline(challenge, to if to is not None else utcnow() + delta)
 
 
 @pytest.fixture
 def create_challenge(db, admin):
-    """`create_challenge(department_user, state="published", **values)` through the operations."""
+    """`create_challenge(department_user, state="published", **values)`: tests/scenario.py takes it
+    there through the operations (a "racing" one is made a two-slot race with a mid-term round;
+    "closed" and later ones get one entry from a new provider before the deadline passes)."""
 
     def _create(department_user, state="published", **overrides):
-        challenge = challenge_ops.create_challenge(department_user, challenge_values(**overrides))
-        if state != "draft":
-            challenge_ops.submit_for_review(department_user, challenge)
-        if state not in ("draft", "pending_review"):
-            challenge_ops.approve_challenge(admin, challenge)
-        _db.session.commit()
-        if state not in ("draft", "pending_review", "published"):
-            set_state(challenge, state)
-        return challenge
+        values = challenge_values(**overrides)
+        if state == "racing":
+            values = race_values(values)
+        return Scenario(admin=admin, department=department_user).create(values).to(state).challenge
 
     return _create
 
@@ -199,9 +193,7 @@ def submit_entry(db):
     """`submit_entry(provider_user, challenge)` → the submission, through the operation."""
 
     def _submit(user, challenge, **overrides):
-        submission, _ = submission_ops.submit_entry(user, challenge, **entry_values(**overrides))
-        _db.session.commit()
-        return submission
+        return Scenario.of(challenge).enter(user, **entry_values(**overrides)).submissions[-1]
 
     return _submit
 

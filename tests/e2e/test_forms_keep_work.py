@@ -16,7 +16,7 @@ from marketplace.core.db import utcnow
 from marketplace.extensions import db as _db
 from marketplace.submissions import operations as submission_ops
 from tests import factories
-from tests.challenge_pages.conftest import plan_values
+from tests.challenges.pages.conftest import plan_values
 from tests.e2e.conftest import RESULTS
 from tests.e2e.people import log_in
 

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from marketplace.search.index import get_index, rebuild_index
 from tests import factories
-from tests.challenge_pages.conftest import make_challenge
+from tests.challenges.pages.conftest import make_challenge
 
 pytestmark = pytest.mark.e2e
 

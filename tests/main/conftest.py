@@ -7,15 +7,12 @@ from marketplace.extensions import db
 from marketplace.review import operations as review_ops
 from tests.projects.conftest import dept, make_project, provider  # noqa: F401  (fixtures re-exported)
 from tests.review.conftest import as_user, world  # noqa: F401  (fixtures re-exported)
-from tests.review_pages.conftest import browser  # noqa: F401  (fixture re-exported)
+from tests.review.pages.conftest import browser  # noqa: F401  (fixture re-exported)
 
 
 def open_first_round(w, evaluators=None):
-    round_ = w.rounds[0]
-    review_ops.set_panel(w.admin, round_, [e.id for e in (evaluators or w.evaluators)])
-    review_ops.open_round(w.admin, round_)
-    db.session.commit()
-    return round_
+    w.scenario.panel(evaluators or w.evaluators, round=1).open_round(round=1)
+    return w.rounds[0]
 
 
 def declare(round_, evaluator):

@@ -27,7 +27,7 @@ from tests.main.conftest import declare, open_first_round, score
 from tests.needs.conftest import need_values
 from tests.projects.conftest import pdf
 from tests.review.conftest import round_plan
-from tests.review_pages.conftest import page, submit, visible
+from tests.review.pages.conftest import page, submit, visible
 
 S = ProjectStage
 

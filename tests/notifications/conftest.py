@@ -7,6 +7,8 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.page_helpers import provider  # noqa: F401  (fixture re-exported, for the inbox page tests)
+
 
 def free_port():
     with socket.socket() as sock:

@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.projects import operations as ops
 from marketplace.projects.states import AcceptanceStatus, Conclusion, ProjectStage
 from tests.conftest import login
-from tests.pages.conftest import field_errors, page, submit
+from tests.page_helpers import field_errors, page, submit
 from tests.pdf_text import flat, pdf_text
 from tests.projects.conftest import pdf
 

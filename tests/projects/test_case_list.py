@@ -6,7 +6,7 @@ import re
 from marketplace.cases import operations as case_ops
 from marketplace.extensions import db
 from marketplace.projects.states import ProjectStage as S
-from tests.pages.conftest import page
+from tests.page_helpers import page
 
 _PREV_PAGE = re.compile(r'<a class="page-link" href="([^"#]+)">上一页</a>')
 

@@ -13,7 +13,7 @@ from marketplace.projects import operations as ops
 from marketplace.projects.models import GateRequest
 from marketplace.projects.states import GATE_REQUEST_MACHINE, GATE_ROLES, GateRequestStatus, ProjectStage
 from tests.conftest import login
-from tests.pages.conftest import field_errors, page, submit
+from tests.page_helpers import field_errors, page, submit
 from tests.projects.conftest import pdf
 
 S = ProjectStage

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.projects.models import Project
 from marketplace.projects.states import ProjectStage
 from tests.conftest import login
-from tests.pages.conftest import field_errors, page, submit
+from tests.page_helpers import field_errors, page, submit
 from tests.projects.conftest import PDF
 
 S = ProjectStage

@@ -19,7 +19,7 @@ from marketplace.projects import operations as ops
 from marketplace.projects.models import Payment, Project
 from marketplace.projects.states import ProjectStage
 from tests.conftest import login
-from tests.pages.conftest import field_errors, page, submit
+from tests.page_helpers import field_errors, page, submit
 
 S = ProjectStage
 

@@ -5,41 +5,29 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
-from marketplace.challenges import operations as challenge_ops
 from marketplace.challenges.models import Challenge
 from marketplace.core.db import utcnow
 from marketplace.extensions import db as _db
 from marketplace.review.models import EvaluatorDomain
-from marketplace.submissions import operations as submission_ops
 from tests import factories
+from tests.scenario import RACE_MILESTONES, Scenario, round_plan
 
-
-def round_plan(name="方案评审", *, aggregation="mean", blind=False, advance_top=None, min_panel=3, criteria=None,
-               tie_break_position=None):
-    return {"name": name, "aggregation": aggregation, "advance_top": advance_top, "advance_threshold": None,
-            "blind": blind, "min_panel": min_panel, "tie_break_position": tie_break_position,
-            "criteria": criteria or [
-                {"name": "技术方案", "description": "", "weight": 60, "max_points": 100},
-                {"name": "报价", "description": "", "weight": 40, "max_points": 10},
-            ]}
-
-
-# The unified pilot milestones (统一里程碑) of every race built here.
-RACE_MILESTONES = [
-    {"title": "试点环境部署完成", "due_days": 30, "evidence": "部署报告与现场照片"},
-    {"title": "试点运行满一个月", "due_days": 60, "evidence": "运行日志与量化指标实测"},
-]
+# The round plan and the race milestones are the scenario builder's (re-exported: many tests
+# import them from here).
+__all__ = ["RACE_MILESTONES", "round_plan"]
 
 
 class World:
     """Everyone taking part in one evaluated challenge."""
 
-    def __init__(self, admin, department, providers, evaluators, challenge, submissions):
+    def __init__(self, admin, department, providers, evaluators, challenge, submissions, scenario=None):
         self.admin, self.department = admin, department
         self.providers, self.evaluators = providers, evaluators
         self.challenge, self.submissions = challenge, submissions
+        # The builder that made it: carry on with `w.scenario.panel(w.evaluators).open_round()`, …
+        self.scenario = scenario or Scenario(admin=admin, department=department, challenge=challenge)
+        self.scenario.submissions = list(submissions)
 
     @property
     def rounds(self):
@@ -49,7 +37,8 @@ class World:
 @pytest.fixture
 def world(db, admin):
     """`world(n_providers=3, n_evaluators=5, rounds=[...], race_slots=1, notice_days=5)`:
-    a challenge whose deadline has just passed (state closed) with one entry per provider."""
+    a challenge whose deadline has just passed (state closed) with one entry per provider, built
+    by tests/scenario.py (the evaluators are only made here: the tests form the panels)."""
 
     def _build(n_providers=3, n_evaluators=5, rounds=None, race_slots=1, notice_days=5, budget="1000000.00",
                prices=None, domain="医疗"):
@@ -68,25 +57,12 @@ def world(db, admin):
         if race_slots > 1:
             values["pilot_budget_yuan"] = Decimal(budget) / 10
             values["race_milestones"] = RACE_MILESTONES
-        challenge = challenge_ops.create_challenge(department, values)
-        challenge_ops.submit_for_review(department, challenge)
-        challenge_ops.approve_challenge(admin, challenge)
-        _db.session.commit()
-        submissions = []
+        scenario = Scenario(admin=admin, department=department).create(values).approve()
         for index, (_org, user, _app) in enumerate(providers):
-            price = Decimal(prices[index]) if prices else Decimal("900000.00") - index * 1000
-            submission, _ = submission_ops.submit_entry(user, challenge, summary=f"方案摘要 {index}",
-                                                        technical_plan="技术方案正文", price_yuan=price, timeline="6 个月")
-            submissions.append(submission)
-        _db.session.commit()
+            scenario.enter(user, **({"price_yuan": Decimal(prices[index])} if prices else {}))
         # Time passes: the deadline is behind us.
-        _db.session.execute(sa.update(Challenge).where(Challenge.id == challenge.id)
-                            .values(deadline=utcnow() - timedelta(seconds=1)))
-        _db.session.commit()
-        _db.session.refresh(challenge)
-        challenge_ops.close_if_due(challenge)
-        _db.session.commit()
-        return World(admin, department, providers, evaluators, challenge, submissions)
+        scenario.deadline_passes()
+        return World(admin, department, providers, evaluators, scenario.challenge, scenario.submissions, scenario)
 
     return _build
 

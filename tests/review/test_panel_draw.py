@@ -1,6 +1,6 @@
 """The random panel draw (专家库随机抽取): never below the round's panel minimum (the message says
 how many could be drawn), a redraw needs a reason, and every draw is kept with the panel it
-replaced — operations and API (the admin page: tests/review_pages/test_panel_draw_page.py)."""
+replaced — operations and API (the admin page: tests/review/pages/test_panel_draw_page.py)."""
 
 import pytest
 import sqlalchemy as sa

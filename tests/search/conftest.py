@@ -5,7 +5,7 @@ import pytest
 
 from marketplace.search.index import get_index, rebuild_index
 from tests import factories
-from tests.challenge_pages.conftest import make_challenge
+from tests.challenges.pages.conftest import make_challenge
 
 
 @pytest.fixture(autouse=True)
