@@ -47,7 +47,7 @@ from marketplace.providers.states import PartnerState
 from marketplace.review.models import EvaluationRound, PanelMember
 from marketplace.review.states import RoundStatus, SheetStatus
 from marketplace.submissions.models import Submission
-from marketplace.submissions.states import SubmissionState
+from marketplace.submissions.queries import is_live
 
 SHOWN = 5  # items listed under each count; the queue link shows the rest
 SOON_DAYS = 7  # "coming": deadlines and milestones within this many days
@@ -334,8 +334,7 @@ def provider_workbench(user):
     soon = now + timedelta(days=SOON_DAYS)
     queues = []
 
-    live = sa.exists().where(Submission.challenge_id == Challenge.id, Submission.provider_id == org,
-                             Submission.state == SubmissionState.submitted)
+    live = sa.exists().where(Submission.challenge_id == Challenge.id, Submission.provider_id == org, is_live())
     listing = provider_listing(user)
     if listing is not None:
         own_domains = sa.select(ApplicationDomain.domain).where(ApplicationDomain.application_id == listing.id)
@@ -388,7 +387,7 @@ def provider_workbench(user):
 
     results = (sa.select(Submission.id, Challenge.id, Challenge.title, Challenge.state)
                .join(Challenge, Challenge.id == Submission.challenge_id)
-               .where(Submission.provider_id == org, Submission.state == SubmissionState.submitted,
+               .where(Submission.provider_id == org, is_live(),
                       sa.or_(Challenge.state == ChallengeState.notice,
                              sa.and_(Challenge.state == ChallengeState.awarded,
                                      Challenge.updated_at >= now - timedelta(days=30)))))

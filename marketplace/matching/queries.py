@@ -159,10 +159,9 @@ def recommendations(organisation_id, now=None):
 
 def invitations_of_challenge(challenge):
     """[(invitation, entered)] in invitation order; `entered`: the provider has a live entry."""
-    from marketplace.submissions.models import Submission, SubmissionState
+    from marketplace.submissions.queries import live_provider_ids
 
-    entered = set(db.session.scalars(sa.select(Submission.provider_id).where(
-        Submission.challenge_id == challenge.id, Submission.state == SubmissionState.submitted)))
+    entered = live_provider_ids(challenge)
     rows = db.session.scalars(sa.select(Invitation).where(Invitation.challenge_id == challenge.id)
                               .order_by(Invitation.id)).all()
     return [(inv, inv.provider_id in entered) for inv in rows]

@@ -18,6 +18,7 @@ from marketplace.providers.operations import provider_standing
 from marketplace.providers.states import PartnerState
 from marketplace.submissions import events
 from marketplace.submissions.models import Submission, SubmissionVersion
+from marketplace.submissions.queries import is_live
 from marketplace.submissions.states import SUBMISSION_MACHINE, SubmissionState
 
 OWNER_TYPE = "submission"
@@ -98,8 +99,7 @@ def submit_entry(actor, challenge, *, summary, technical_plan, price_yuan, timel
     if problems:
         raise NotAllowed("不符合揭榜条件：" + "；".join(problems))
     existing = db.session.scalar(sa.select(Submission.id).where(
-        Submission.challenge_id == challenge.id, Submission.provider_id == actor.organisation_id,
-        Submission.state == SubmissionState.submitted))
+        Submission.challenge_id == challenge.id, Submission.provider_id == actor.organisation_id, is_live()))
     if existing is not None:
         raise Conflict("贵单位已提交过方案，请修改已有方案（每家服务商只能有一份有效方案）")
     submission = Submission(
@@ -223,8 +223,7 @@ def own_submission(user, challenge):
     if user is None or not user.is_authenticated or user.role != Role.provider:
         return None
     return db.session.scalar(sa.select(Submission).where(
-        Submission.challenge_id == challenge.id, Submission.provider_id == user.organisation_id,
-        Submission.state == SubmissionState.submitted))
+        Submission.challenge_id == challenge.id, Submission.provider_id == user.organisation_id, is_live()))
 
 
 def provider_submissions(organisation_id):
