@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import Organisation
 from marketplace.core.domains import DOMAINS
 from marketplace.core.errors import DomainError, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import today_shanghai
@@ -176,9 +176,7 @@ def withdraw_solution(solution_id):
     require_role("provider")
     solution = _own_solution(solution_id)
     if EmptyForm().validate_on_submit():
-        ops.withdraw_solution(current_user, solution)
-        db.session.commit()
-        flash("解决方案已下架", "success")
+        commit_and_flash(lambda: ops.withdraw_solution(current_user, solution), "解决方案已下架")
     return redirect(url_for("providers.my_solutions"))
 
 
