@@ -106,7 +106,8 @@ def test_the_public_notice_objections_and_the_award(world, flow, browser, client
 
     # Still inside the notice period: refused with the end date.
     early = submit(f.admin, f"/challenges/{w.challenge.id}/finalize", page_url=url, follow=False)
-    assert early.status_code == 409 and "公示期尚未结束" in visible(text(early))
+    assert early.status_code == 302 and early.headers["Location"].endswith(url)  # back on the notice page
+    assert any(c == "warning" and "公示期尚未结束" in m for c, m in alerts(page(f.admin, url)))
     assert _state(w) == "notice"
 
     # Time passes: the notice period is over.
