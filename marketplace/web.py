@@ -2,8 +2,9 @@
 
 import logging
 import time
+from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -11,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace.core import money, timeutil
 from marketplace.core.domains import DOMAINS
 from marketplace.core.errors import DomainError
+from marketplace.core.forms import KEPT_ON_FORM, flash_refusal
 from marketplace.core.markup import render_markdown
 from marketplace.extensions import db
 
@@ -42,10 +44,29 @@ def error_response(status, code, message, fields=None):
     return render_template(template, status=status, message=message, fields=fields or {}), status
 
 
+BUTTON_FIELDS = {"csrf_token", "next"}
+
+
+def button_origin():
+    """For a refused POST button (a form that carried nothing typed: only its CSRF token), the
+    page the button was on (the same-origin Referer, path and query), else None."""
+    if wants_json() or request.method != "POST" or request.files or set(request.form) - BUTTON_FIELDS:
+        return None
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/") or referrer.path == request.path:
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
 def register_errorhandlers(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(exc):
         db.session.rollback()
+        # A button refused (two admins clicked at once, the state moved on) that its view did not
+        # answer itself: back on the page it was on with the reason, never a bare error page.
+        if isinstance(exc, KEPT_ON_FORM) and (origin := button_origin()):
+            flash_refusal(exc)
+            return redirect(origin, 303)
         body, status = error_response(exc.status, exc.code, exc.message, exc.fields)
         return body, status, getattr(exc, "headers", None) or {}
 

@@ -18,7 +18,7 @@ from marketplace.accounts.forms import (
 from marketplace.accounts.models import Organisation, OrganisationKind, Role, User
 from marketplace.audit.operations import record
 from marketplace.core.errors import Conflict, TooManyRequests, ValidationFailed
-from marketplace.core.forms import EmptyForm, commit_operation
+from marketplace.core.forms import EmptyForm, commit_and_flash, commit_operation
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require_role
 from marketplace.extensions import db
@@ -246,7 +246,6 @@ def admin_set_user_active(user_id, action):
     require_role("admin")
     user = get_or_404(User, user_id)
     if EmptyForm().validate_on_submit():
-        ops.set_user_active(current_user, user, action == "activate")
-        db.session.commit()
-        flash(f"已{'启用' if action == 'activate' else '停用'}账号 {user.email}", "success")
+        commit_and_flash(lambda: ops.set_user_active(current_user, user, action == "activate"),
+                         f"已{'启用' if action == 'activate' else '停用'}账号 {user.email}")
     return redirect(url_for("accounts.admin_users"))

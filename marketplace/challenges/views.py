@@ -367,9 +367,8 @@ def extend(challenge_id):
 def follow(challenge_id, action):
     challenge = _visible_challenge(challenge_id)
     if EmptyForm().validate_on_submit():
-        ops.follow_challenge(current_user, challenge, follow=action == "follow")
-        db.session.commit()
-        flash("已关注，答疑和截止时间变化会通知您" if action == "follow" else "已取消关注", "success")
+        commit_and_flash(lambda: ops.follow_challenge(current_user, challenge, follow=action == "follow"),
+                         "已关注，答疑和截止时间变化会通知您" if action == "follow" else "已取消关注")
     return _redirect_detail(challenge)
 
 

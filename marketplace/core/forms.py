@@ -243,10 +243,25 @@ def errors_text(form) -> str:
     return "；".join(e for errors in form.errors.values() for e in errors if isinstance(e, str))
 
 
+REFUSAL_CATEGORY = {409: "warning", 410: "warning"}  # the state moved on; else "danger"
+
+
+def flash_refusal(exc):
+    """Flash a refusal's Chinese reason (its field messages, or its message) for a page that
+    goes back to where the button was: a state conflict as a warning, anything else as an error."""
+    from flask import flash
+
+    flash("；".join(dict.fromkeys(exc.fields.values())) if exc.fields else exc.message,
+          REFUSAL_CATEGORY.get(exc.status, "danger"))
+
+
 def commit_and_flash(operation, success):
     """For a POST-only button: run one operation, commit and flash `success` (a message, or a
-    function of the operation's result). Field errors (ValidationFailed) roll back and are
-    flashed instead; other domain errors (403, 409) go on to the error pages. Returns ok."""
+    function of the operation's result). A refusal (field errors, a state conflict — another
+    admin clicked first, the deadline passed —, not allowed now) rolls back and its reason is
+    flashed instead, so the caller's redirect lands back on the page the button was on rather
+    than on a bare error page. NotFound still goes on to the 404 page (it hides what one may
+    not see). Returns ok."""
     from flask import flash
 
     from marketplace.extensions import db
@@ -254,9 +269,9 @@ def commit_and_flash(operation, success):
     try:
         result = operation()
         db.session.commit()
-    except ValidationFailed as exc:
+    except KEPT_ON_FORM as exc:
         db.session.rollback()
-        flash("；".join(exc.fields.values()) if exc.fields else exc.message, "danger")
+        flash_refusal(exc)
         return False
     flash(success(result) if callable(success) else success, "success")
     return True

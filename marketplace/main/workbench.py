@@ -45,6 +45,7 @@ from marketplace.providers.models import ApplicationDomain, PartnerApplication
 from marketplace.providers.queries import admitted_condition
 from marketplace.providers.states import PartnerState
 from marketplace.review.models import EvaluationRound, PanelMember
+from marketplace.review.queries import conflicted_with_all_clause
 from marketplace.review.states import RoundStatus, SheetStatus
 from marketplace.submissions.models import Submission
 from marketplace.submissions.queries import is_live
@@ -156,7 +157,9 @@ def admin_workbench():
 def _round_queues(now):
     """Rounds to close or publish, and the evaluators who still owe a round (one grouped query for
     the rounds, one for the members)."""
-    not_submitted = sa.case((PanelMember.sheet_status != SheetStatus.submitted, 1), else_=0)
+    # A member conflicted with every entry owes no sheet (review's sheet_done).
+    not_submitted = sa.case((sa.and_(PanelMember.sheet_status != SheetStatus.submitted,
+                                     ~conflicted_with_all_clause()), 1), else_=0)
     unsigned = sa.case((PanelMember.report_signed_at.is_(None), 1), else_=0)
     rounds = db.session.execute(
         sa.select(EvaluationRound.id, EvaluationRound.name, EvaluationRound.position, EvaluationRound.status,
@@ -195,7 +198,10 @@ def late_evaluators(now=None):
     signed the report, by round. One query."""
     now = now or utcnow()
     interval = timedelta(hours=current_app.config.get("REMIND_INTERVAL_HOURS", 12))
-    owing = sa.or_(sa.and_(EvaluationRound.status == RoundStatus.open, PanelMember.sheet_status != SheetStatus.submitted),
+    # On an open round: a sheet not submitted, unless the member declared conflicts with every
+    # entry (nothing to score, done for the round, as close_round counts it).
+    owing = sa.or_(sa.and_(EvaluationRound.status == RoundStatus.open, PanelMember.sheet_status != SheetStatus.submitted,
+                           ~conflicted_with_all_clause()),
                    sa.and_(EvaluationRound.status == RoundStatus.review, PanelMember.report_signed_at.is_(None)))
     rows = db.session.execute(
         sa.select(PanelMember.evaluator_id, User.name, PanelMember.declared_at, PanelMember.reminded_at,
@@ -405,14 +411,14 @@ def evaluator_workbench(user):
     rows = db.session.execute(
         sa.select(PanelMember.declared_at, PanelMember.sheet_status, PanelMember.report_signed_at,
                   EvaluationRound.id, EvaluationRound.name, EvaluationRound.position, EvaluationRound.status,
-                  EvaluationRound.opened_at, Challenge.title)
+                  EvaluationRound.opened_at, Challenge.title, conflicted_with_all_clause())
         .join(EvaluationRound, EvaluationRound.id == PanelMember.round_id)
         .join(Challenge, Challenge.id == EvaluationRound.challenge_id)
         .where(PanelMember.evaluator_id == user.id,
                EvaluationRound.status.in_((RoundStatus.open, RoundStatus.review)))
         .order_by(EvaluationRound.opened_at, EvaluationRound.id)).all()
     declarations, sheets, reports = [], [], []
-    for declared_at, sheet_status, signed_at, rid, name, position, status, opened_at, title in rows:
+    for declared_at, sheet_status, signed_at, rid, name, position, status, opened_at, title, nothing_to_score in rows:
         label = f"{title} · 第 {position} 轮“{name}”"
         if status == RoundStatus.open:
             due = _due(opened_at)
@@ -420,7 +426,7 @@ def evaluator_workbench(user):
             note = f"评分期限 {format_datetime(due)}" + ("（已逾期）" if late else "")
             if declared_at is None:
                 declarations.append(Row(label, link_for("review.sheet", round_id=rid), note, urgent=late))
-            elif sheet_status != SheetStatus.submitted:
+            elif sheet_status != SheetStatus.submitted and not nothing_to_score:
                 sheets.append(Row(label, link_for("review.sheet", round_id=rid),
                                   f"{sheet_status.label} · {note}", urgent=late))
         elif signed_at is None:

@@ -169,10 +169,11 @@ def convert(need_id):
     need = _visible_need(need_id)
     require(permissions.is_assignee(current_user, need), message="只有责任单位可以将需求转为榜单")
     _check_csrf()
-    challenge = convert_need(current_user, need)
-    db.session.commit()
-    flash("已根据需求生成榜单草稿：请补充截止时间、评审方案等内容后提交平台审核。", "success")
-    return redirect(url_for("challenges.edit", challenge_id=challenge.id))
+    created = []
+    if not commit_and_flash(lambda: created.append(convert_need(current_user, need)),
+                            "已根据需求生成榜单草稿：请补充截止时间、评审方案等内容后提交平台审核。"):
+        return redirect(url_for("needs.detail", need_id=need.id))  # refused: back to the need
+    return redirect(url_for("challenges.edit", challenge_id=created[0].id))
 
 
 # --- the office: triage ----------------------------------------------------------------------

@@ -160,9 +160,9 @@ def finalize(challenge_id):
     challenge = _notice_challenge(challenge_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    ops.finalize(current_user, challenge)
-    db.session.commit()
-    flash("已确认挂帅，项目已进入重点项目库", "success")
+    # Refused (the notice period not over, an objection pending, another admin confirmed first):
+    # back on the notice page with the reason.
+    commit_and_flash(lambda: ops.finalize(current_user, challenge), "已确认挂帅，项目已进入重点项目库")
     return redirect(url_for("notices.notice", challenge_id=challenge.id))
 
 

@@ -9,7 +9,7 @@ from marketplace.audit.documents import issue_document
 from marketplace.core import exports
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors, errors_text
+from marketplace.core.forms import EmptyForm, apply_field_errors, commit_and_flash, errors_text
 from marketplace.core.pagination import paginate
 from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import require, require_role
@@ -321,9 +321,7 @@ def confirm_report(report_id):
     require(permissions.can_manage_project(current_user, report.project))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    ops.confirm_report(current_user, report)
-    db.session.commit()
-    flash("进度报告已确认", "success")
+    commit_and_flash(lambda: ops.confirm_report(current_user, report), "进度报告已确认")
     return _to_detail(report.project, "milestones")
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import Organisation
 from marketplace.core.domains import DOMAINS
 from marketplace.core.errors import DomainError, NotFound, ValidationFailed
-from marketplace.core.forms import EmptyForm, apply_field_errors
+from marketplace.core.forms import KEPT_ON_FORM, EmptyForm, apply_field_errors, commit_and_flash, place_refusal
 from marketplace.core.pagination import paginate
 from marketplace.core.permissions import get_or_404, require, require_role
 from marketplace.core.timeutil import today_shanghai
@@ -176,9 +176,7 @@ def withdraw_solution(solution_id):
     require_role("provider")
     solution = _own_solution(solution_id)
     if EmptyForm().validate_on_submit():
-        ops.withdraw_solution(current_user, solution)
-        db.session.commit()
-        flash("解决方案已下架", "success")
+        commit_and_flash(lambda: ops.withdraw_solution(current_user, solution), "解决方案已下架")
     return redirect(url_for("providers.my_solutions"))
 
 
@@ -195,7 +193,7 @@ def admin_applications():
     return render_template("providers/admin_applications.html", page=page, state=state, q=q, states=PartnerState)
 
 
-def _admin_page(app, **forms):
+def _admin_page(app, refused_action=None, **forms):
     forms.setdefault("admit_form", AdmitForm(valid_until=today_shanghai() + timedelta(days=365 * 3)))
     forms.setdefault("reject_form", ReasonForm(prefix="reject"))
     forms.setdefault("suspend_form", ReasonForm(prefix="suspend"))
@@ -205,7 +203,7 @@ def _admin_page(app, **forms):
     is_current = bool(history) and history[0].id == app.id
     actions = PARTNER_MACHINE.actions_from(app.effective_state) if is_current else []
     return render_template("providers/admin_application.html", app=app, history=history, actions=actions,
-                           **forms)
+                           refused_action=refused_action, **forms)
 
 
 @bp.get("/admin/partner-applications/<int:app_id>")
@@ -246,5 +244,12 @@ def admin_decide(app_id, action):
         db.session.rollback()
         apply_field_errors(form, exc)
         return _admin_page(db.session.get(PartnerApplication, app_id), **{f"{action}_form": form}), 422
+    except KEPT_ON_FORM as exc:
+        # Another admin decided first (the state moved on): the page as it is now, this form still
+        # shown with what was typed and the reason at its top.
+        db.session.rollback()
+        place_refusal(form, exc)
+        return _admin_page(db.session.get(PartnerApplication, app_id), refused_action=action,
+                           **{f"{action}_form": form}), exc.status
     flash(f"已{PARTNER_MACHINE.actions[action]}：{org.name}", "success")
     return redirect(url_for("providers.admin_application", app_id=app_id))

@@ -11,6 +11,27 @@ from marketplace.review.models import PanelMember, RoundEntry
 from marketplace.review.states import RoundStatus
 
 
+def conflicted_with_all_clause():
+    """SQL twin of operations.conflicted_with_all for a query over PanelMember: declared, and no
+    entry of the round is left to score (every entry's provider is a declared conflict or the
+    evaluator's own organisation). Such a member owes no sheet: done for the round."""
+    from marketplace.accounts.models import User
+    from marketplace.review.models import DeclaredConflict
+    from marketplace.submissions.models import Submission
+
+    # Correlated to the outer query's panel member explicitly: nested two deep, automatic
+    # correlation would not reach it (and count everyone's declared conflicts).
+    declared = (sa.select(DeclaredConflict.provider_id).where(DeclaredConflict.member_id == PanelMember.id)
+                .correlate(PanelMember))
+    own_org = (sa.select(User.organisation_id).where(User.id == PanelMember.evaluator_id)
+               .correlate(PanelMember).scalar_subquery())
+    to_score = (sa.select(RoundEntry.id).join(Submission, Submission.id == RoundEntry.submission_id)
+                .where(RoundEntry.round_id == PanelMember.round_id, Submission.provider_id.not_in(declared),
+                       sa.or_(own_org.is_(None), Submission.provider_id != own_org))
+                .correlate(PanelMember))
+    return sa.and_(PanelMember.declared_at.is_not(None), ~sa.exists(to_score))
+
+
 def own_results(submission):
     """The provider's own score and rank in each round whose result was published to it: an
     earlier round once published (the provider was told whether it advanced), the last round

@@ -14,7 +14,14 @@ from marketplace.challenges.permissions import can_view_challenge
 from marketplace.core import exports
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.forms import KEPT_ON_FORM, EmptyForm, apply_field_errors, commit_and_flash, errors_text, run_form
+from marketplace.core.forms import (
+    KEPT_ON_FORM,
+    EmptyForm,
+    apply_field_errors,
+    commit_and_flash,
+    flash_refusal,
+    run_form,
+)
 from marketplace.core.pdf import pdf_response, render_pdf
 from marketplace.core.permissions import get_or_404, is_admin, require, require_role
 from marketplace.extensions import db
@@ -230,20 +237,26 @@ def manage(challenge_id):
     return _manage_page(get_or_404(Challenge, challenge_id))
 
 
-def _manage_page(challenge, status=200, return_form=None, return_for=None):
+def _manage_page(challenge, status=200, return_form=None, return_for=None, kept=None):
+    """The evaluation page. `kept` {(round id, form name): form}: a refused panel, draw or
+    replace-member form, shown again with what was chosen or typed and the reason at the form."""
     from marketplace.notices.operations import current_notice, pending_objections
 
+    kept = kept or {}
     rounds = []
     pool = _pool()
     for round_ in challenge.rounds:
-        panel_form = PanelForm(prefix=f"r{round_.id}")
-        panel_form.evaluator_ids.choices = [SelectChoice(u.id, u.name) for u in _pool()]
-        panel_form.evaluator_ids.data = [m.evaluator_id for m in ops.members(round_)]
+        panel_form = kept.get((round_.id, "panel_form"))
+        if panel_form is None:
+            panel_form = PanelForm(prefix=f"r{round_.id}", formdata=None)
+            panel_form.evaluator_ids.choices = [SelectChoice(u.id, u.name) for u in pool]
+            panel_form.evaluator_ids.data = [m.evaluator_id for m in ops.members(round_)]
+        draw_form = kept.get((round_.id, "draw_form")) or DrawForm(prefix=f"d{round_.id}", size=round_.min_panel,
+                                                                    formdata=None)
+        replace_form = kept.get((round_.id, "replace_form")) or ReplaceMemberForm(prefix=f"x{round_.id}", formdata=None)
         rounds.append({"round": round_, "progress": queries.progress(round_), "panel_form": panel_form,
-                       "draw_form": DrawForm(prefix=f"d{round_.id}", size=round_.min_panel),
-                       "draws": ops.panel_draws(round_),
-                       "entries": ops.round_entries(round_),
-                       "replace_form": ReplaceMemberForm(prefix=f"x{round_.id}"), "pool": pool})
+                       "draw_form": draw_form, "draws": ops.panel_draws(round_),
+                       "entries": ops.round_entries(round_), "replace_form": replace_form, "pool": pool})
     from marketplace.notices.operations import withdrawn_notice
 
     names = {u.id: u.name for u in db.session.scalars(sa.select(User).where(User.role == Role.evaluator))}
@@ -259,6 +272,23 @@ def _back(round_):
     return redirect(url_for("review.manage", challenge_id=round_.challenge_id))
 
 
+def _panel_form_action(round_, form, name, operation, success):
+    """A panel form on the evaluation page (hand-picked panel, draw, replace a member): done →
+    back to the page with `success` (a message or a function of the result); refused (a field
+    error, too few experts, an insider, the round moved on) → the page again with this form
+    keeping what was chosen or typed and the reason at its field or at its top (422, or the
+    refusal's own status)."""
+    if form.validate_on_submit():
+        result, refused = run_form(form, operation)
+        if refused is None:
+            flash(success(result) if callable(success) else success, "success")
+            return _back(round_)
+    else:
+        refused = 422
+    form.refused = True  # shown even where the round's state no longer offers it
+    return _manage_page(round_.challenge, refused, kept={(round_.id, name): form})
+
+
 def _admin_round(round_id):
     require_role("admin")
     return ops.get_round(round_id)
@@ -270,11 +300,8 @@ def panel(round_id):
     round_ = _admin_round(round_id)
     form = PanelForm(prefix=f"r{round_.id}")
     form.evaluator_ids.choices = [SelectChoice(u.id, u.name) for u in _pool()]
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _back(round_)
-    commit_and_flash(lambda: ops.set_panel(current_user, round_, form.evaluator_ids.data), "专家组已更新")
-    return _back(round_)
+    return _panel_form_action(round_, form, "panel_form",
+                              lambda: ops.set_panel(current_user, round_, form.evaluator_ids.data), "专家组已更新")
 
 
 @bp.post("/admin/rounds/<int:round_id>/draw")
@@ -282,19 +309,10 @@ def panel(round_id):
 def draw(round_id):
     round_ = _admin_round(round_id)
     form = DrawForm(prefix=f"d{round_.id}")
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _back(round_)
-    try:
-        _, seed = ops.draw_panel(current_user, round_, size=form.size.data, seed=form.seed.data,
-                                 reason=form.reason.data or "")
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash("；".join(error.fields.values()) or error.message, "danger")
-        return _back(round_)
-    db.session.commit()
-    flash(f"已从专家库随机抽取 {form.size.data} 名专家（随机种子 {seed}，已记入审计日志）", "success")
-    return _back(round_)
+    return _panel_form_action(
+        round_, form, "draw_form",
+        lambda: ops.draw_panel(current_user, round_, size=form.size.data, seed=form.seed.data, reason=form.reason.data or ""),
+        lambda drawn: f"已从专家库随机抽取 {form.size.data} 名专家（随机种子 {drawn[1]}，已记入审计日志）")
 
 
 @bp.post("/admin/rounds/<int:round_id>/<any(open, close, publish):action>")
@@ -318,7 +336,7 @@ def transition(round_id, action):
         # e.g. the panel is too small or the previous round is still open: still a 409, but on
         # the evaluation page itself, where the admin can fix it, rather than a bare error page.
         db.session.rollback()
-        flash(exc.message, "danger")
+        flash_refusal(exc)
         return _manage_page(round_.challenge, 409)
     flash(message, "success")
     if action == "close":
@@ -331,13 +349,10 @@ def transition(round_id, action):
 def replace_member(round_id):
     round_ = _admin_round(round_id)
     form = ReplaceMemberForm(prefix=f"x{round_.id}")
-    if not form.validate_on_submit():
-        flash(errors_text(form), "danger")
-        return _back(round_)
-    commit_and_flash(lambda: ops.replace_member(current_user, round_, old_evaluator_id=form.old_evaluator_id.data,
-                                                new_evaluator_id=form.new_evaluator_id.data),
-                     "专家已更换（已记入审计日志），新专家签署回避声明后即可评分")
-    return _back(round_)
+    return _panel_form_action(round_, form, "replace_form",
+                              lambda: ops.replace_member(current_user, round_, old_evaluator_id=form.old_evaluator_id.data,
+                                                         new_evaluator_id=form.new_evaluator_id.data),
+                              "专家已更换（已记入审计日志），新专家签署回避声明后即可评分")
 
 
 @bp.post("/admin/rounds/<int:round_id>/sheets/<int:evaluator_id>/return")

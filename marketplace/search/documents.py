@@ -9,7 +9,7 @@ changes.
 Only public data enters the index: published-and-later challenges (not cancelled), listings
 admitted and in validity, active solutions of such providers, published best-practice cases,
 and result notices while public (公示中 or after the award; a notice withdrawn after an upheld
-objection disappears). Sealed entries, drafts, scores and objections have no document type, so
+objection, or superseded by a 递补 notice, disappears). Sealed entries, drafts, scores and objections have no document type, so
 they can never be found.
 """
 
@@ -213,14 +213,16 @@ def load_cases(session, ids):
     return out
 
 
-# --- result notices (结果公示), one per challenge: its current, public notice ----------------------
+# --- result notices (结果公示), one per challenge: its current, public notice (not withdrawn, not
+#     superseded by a 递补 notice) -------------------------------------------------------------
 
 NOTICE_STATES = (ChallengeState.notice, ChallengeState.awarded)
 
 
 def _current_notices(session, challenge_ids=None):
     query = (sa.select(Notice, Challenge).join(Challenge, Challenge.id == Notice.challenge_id)
-             .where(Notice.withdrawn_at.is_(None), Challenge.state.in_(NOTICE_STATES)))
+             .where(Notice.withdrawn_at.is_(None), Notice.superseded_at.is_(None),
+                    Challenge.state.in_(NOTICE_STATES)))
     if challenge_ids is not None:
         query = query.where(Notice.challenge_id.in_(challenge_ids))
     return session.execute(query.order_by(Notice.id))

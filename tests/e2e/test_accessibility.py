@@ -194,3 +194,31 @@ def test_challenge_filters_fold_into_a_toggle_on_a_phone(sessions):
     page.goto("/challenges")
     expect(toggle).to_be_hidden()
     expect(page.get_by_label("发榜单位")).to_be_visible()
+
+
+@pytest.mark.parametrize(("role", "path"), [
+    (PROVIDER, "/workbench"), (PROVIDER, "/challenges"), (PROVIDER, "/challenges/{published}"),
+    (PROVIDER, "/submissions/{own_entry}"), (SCORING_EVALUATOR, "/workbench"),
+    (SCORING_EVALUATOR, "/review/rounds/{open_round}")])
+def test_provider_and_evaluator_pages_do_not_scroll_sideways_on_a_phone(sessions, role, path):
+    """At 390 px only a table's own scroll region may scroll sideways, never the page (a visually
+    hidden header inside the entry page's version table made it 612 px wide)."""
+    page = sessions(role)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(_fill(path))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_refused_score_says_why_under_its_input_on_a_phone(sessions):
+    page = sessions(SCORING_EVALUATOR)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(_fill("/review/rounds/{open_round}"))
+    score = page.locator(".score-input:not([disabled])").first
+    score.fill("999")
+    page.locator("button[value=save]").click()
+    page.wait_for_load_state()
+    refused = page.locator(".score-input.is-invalid").first
+    reason = page.locator(f"#{refused.get_attribute('aria-describedby')}")
+    box, under = refused.bounding_box(), reason.bounding_box()
+    assert under["y"] >= box["y"] + box["height"] - 1 and under["x"] >= box["x"] - 1  # under the input
+    assert under["width"] > 200  # not squeezed into the label column (was 56 px, four characters a line)

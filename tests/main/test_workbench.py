@@ -326,3 +326,34 @@ def test_admin_reminds_late_evaluators_from_the_workbench(world, browser):
     assert response.status_code in (403, 404)
     assert len(notes) == 2 == db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                                                  .where(Notification.kind == "round.reminder"))
+
+
+def test_an_evaluator_conflicted_with_every_entry_owes_no_sheet(world):
+    """回避 with every entry: nothing to score, done for the round (as close_round counts it): not
+    among the late evaluators, not in the evaluator's own sheets to finish, and the round shows as
+    ready to close once the others have submitted."""
+    w = world(n_providers=2, n_evaluators=3)
+    round_ = open_first_round(w)
+    everyone, partly, scorer = w.evaluators
+    review_ops.sign_declaration(everyone, round_, conflict_provider_ids=[org.id for org, _, _ in w.providers])
+    review_ops.sign_declaration(partly, round_, conflict_provider_ids=[w.providers[0][0].id])
+    db.session.commit()
+    assert review_ops.conflicted_with_all(review_ops.require_membership(everyone, round_))
+    assert not review_ops.conflicted_with_all(review_ops.require_membership(partly, round_))
+
+    from marketplace.main.workbench import late_evaluators
+
+    [group] = late_evaluators()
+    assert {(m["name"], m["owes"]) for m in group["members"]} == {
+        (partly.name, "评分表未提交"), (scorer.name, "尚未签署回避声明")}
+    assert counts(w.admin)["late"] == 2
+    assert counts(everyone) == {"sheets": 0, "declarations": 0, "reports": 0, "acceptances": 0}
+    assert counts(partly)["sheets"] == 1
+
+    score(round_, partly, declare_first=False)
+    score(round_, scorer)
+    got = counts(w.admin)
+    assert got["late"] == 0 and got["rounds_close"] == 1
+    review_ops.close_round(w.admin, round_)  # the workbench agrees with the operation
+    db.session.commit()
+    assert counts(w.admin)["late"] == 3  # now every member owes the report's signature

@@ -318,7 +318,7 @@ def test_suspend_reinstate_remove(client, new_client, admin, provider):
     ("expired", "suspend", {"suspend-reason": "x"}),
     ("expired", "reinstate", {}),
 ])
-def test_illegal_transition_is_a_409_page(client, login_as, admin, state, action, data):
+def test_illegal_transition_is_a_409_with_the_reason_on_the_page(client, login_as, admin, state, action, data):
     org, _, app = factories.create_provider(state, admin=admin)
     before = _counts()
     login_as(admin)
@@ -326,7 +326,11 @@ def test_illegal_transition_is_a_409_page(client, login_as, admin, state, action
     response = submit(client, f"{detail}/{action}", data, page_url=detail)
     assert response.status_code == 409, text(response)[:500]
     body = text(response)
-    assert "状态冲突" in body and '<html lang="zh-CN">' in body
+    # Not a bare 409 page: the application's page as it is now, this form shown with the reason.
+    assert '<html lang="zh-CN">' in body and "状态冲突" not in body and app.organisation.name in body
+    reason = re.search(r'data-testid="form-errors"><div>([^<]+)</div>', body)
+    assert reason and re.search(r"[\u4e00-\u9fff]", reason.group(1))
+    assert f'action="{detail}/{action}"' in body
     db.session.expire_all()
     assert db.session.get(PartnerApplication, app.id).state.value == ("admitted" if state == "expired" else state)
     # only the admin's own login event was added
@@ -379,3 +383,23 @@ def test_admin_created_provider_without_code_can_apply(client, login_as, admin):
     assert redirect_path(response) == "/partner/application"
     db.session.refresh(org)
     assert org.credit_code == code
+
+
+def test_two_admins_decide_at_once_the_second_keeps_the_reason_typed(admin, new_client):
+    """Another admin admitted the application meanwhile: the rejection typed on the stale page
+    comes back on the page as it is now, the reason still in its box and why at the form's top."""
+    _org, _user, application = factories.create_provider(state="applied", admin=admin)
+    url = f"/admin/partner-applications/{application.id}"
+    first, second = new_client(), new_client()
+    login(first, admin)
+    login(second, factories.create_user("admin", name="另一位管理员"))
+    stale = token(second, url)  # the second admin has the page open
+    admitted = submit(first, f"{url}/admit", {"valid_until": (today_shanghai() + timedelta(days=365)).isoformat()},
+                      page_url=url)
+    assert admitted.status_code == 302
+    refused = second.post(f"{url}/reject", data={"csrf_token": stale, "reject-reason": "资质证明材料不全"})
+    body = text(refused)
+    assert refused.status_code == 409 and "状态冲突" not in re.sub(r"<[^>]+>", " ", body)
+    assert 'data-testid="form-errors"' in body and "资质证明材料不全" in body  # the reason typed is kept
+    db.session.refresh(application)
+    assert application.state.value == "admitted" and "partner.reject" not in _actions("partner_application")

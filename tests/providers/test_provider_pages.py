@@ -54,7 +54,9 @@ def test_my_solutions_new_edit_withdraw(client, login_as, provider):
     # the owner still sees the withdrawn solution; withdrawing twice is a conflict, not a 500
     page(client, f"/catalogue/{solution.id}")
     response = submit(client, f"/my/solutions/{solution.id}/withdraw", page_url="/my/solutions")
-    assert response.status_code == 409 and "已下架" in text(response)
+    assert response.status_code == 302 and redirect_path(response) == "/my/solutions"  # back, with the reason
+    body = page(client, "/my/solutions")
+    assert "alert-warning" in body and "已下架" in body
     response = submit(client, edit, SOLUTION)
     assert response.status_code == 200
     assert "该解决方案已下架" in text(response)

@@ -95,3 +95,50 @@ def test_a_notice_is_found_while_public_and_gone_when_withdrawn(admin):
     db.session.commit()
     assert db.session.scalar(sa.select(Notice.withdrawn_at)) is not None
     assert search("健康云", type="notice").total == 0
+
+
+def _text(snippet):
+    import re
+
+    return re.sub(r"<[^>]+>", "", str(snippet))  # without the highlighting
+
+
+def _awarded(admin):
+    """The notice of _notice_ready, its period over, finalized: 上海健康云 is awarded."""
+    from datetime import timedelta
+
+    from marketplace.core.db import utcnow
+
+    challenge, providers = _notice_ready(admin)
+    notice = notice_ops.current_notice(challenge)
+    notice.published_at = utcnow() - timedelta(days=30)  # time passes: the notice period is over
+    notice.ends_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    notice_ops.finalize(admin, challenge)
+    db.session.commit()
+    return challenge, providers
+
+
+def test_a_notice_superseded_by_a_substitute_leaves_the_index(admin):
+    challenge, _providers = _awarded(admin)
+    before = search("健康云", type="notice")
+    assert keys(before) == [("notice", challenge.id)] and "挂帅单位：上海健康云" in _text(before.items[0].snippet)
+    # 递补: the winner withdraws; the old notice is superseded, a new one proposes the runner-up.
+    notice_ops.withdraw_winner(admin, challenge, reason="主动放弃挂帅资格", cause="withdrawn")
+    db.session.commit()
+    old, new = db.session.scalars(sa.select(Notice).where(Notice.challenge_id == challenge.id).order_by(Notice.id))
+    assert old.superseded_at is not None and new.superseded_at is None
+    found = search("数智医联", type="notice")
+    assert keys(found) == [("notice", challenge.id)]
+    snippet = _text(found.items[0].snippet)
+    assert "拟挂帅单位：上海" in snippet and "健康云数据服务有限公司。" not in snippet  # the substitute's notice only
+
+    # A superseded notice is never a document of its own, whatever the order of the rows: with
+    # the new notice superseded too (its winner also gone) nothing of the challenge is left.
+    new.superseded_at = new.published_at
+    db.session.commit()
+    assert search("数智医联", type="notice").total == 0 and search("健康云", type="notice").total == 0
+    from marketplace.search.documents import DOC_TYPES, load_notices
+
+    assert load_notices(db.session, [challenge.id]) == {}
+    assert challenge.id not in list(DOC_TYPES["notice"].all_ids(db.session))

@@ -13,7 +13,17 @@ from openpyxl import load_workbook
 from marketplace.extensions import db
 from marketplace.review.models import EvaluationRound, EvaluatorDomain, PanelMember
 from tests import factories
-from tests.review.pages.conftest import alerts, audit, field_errors, page, round_plan, submit, text, visible
+from tests.review.pages.conftest import (
+    alerts,
+    audit,
+    field_errors,
+    form_errors,
+    page,
+    round_plan,
+    submit,
+    text,
+    visible,
+)
 
 
 def _panel_ids(round_id):
@@ -33,13 +43,18 @@ def test_a_hand_picked_panel_with_an_insider_is_refused_with_a_chinese_409(world
     insider = factories.create_user("evaluator", org=w.providers[1][0], name="内部专家甲")
     refused = f.set_panel(round_id, [w.evaluators[3], insider])
     assert refused.status_code == 409
-    message = visible(text(refused))
-    assert "状态冲突" in message and "内部专家甲" in message and "回避" in message
+    body = text(refused)
+    # The reason at the panel form (not a bare 409 page), with the choice as ticked kept.
+    assert "状态冲突" not in visible(body)
+    assert "内部专家甲" in form_errors(body) and "回避" in form_errors(body)
+    checked = set(re.findall(rf'name="r{round_id}-evaluator_ids" value="(\d+)" id="[^"]+" checked', body))
+    assert checked == {str(w.evaluators[3].id), str(insider.id)}
     assert _panel_ids(round_id) == sorted(e.id for e in w.evaluators[:3])  # nothing changed
     assert len(audit("round.panel")) == 1
 
     nobody = submit(f.admin, f"/admin/rounds/{round_id}/panel", {}, page_url=f.manage_url)
-    assert ("danger", "请至少选择一名评审专家") in alerts(text(nobody))
+    assert nobody.status_code == 422
+    assert field_errors(text(nobody)) == {f"r{round_id}-evaluator_ids": "请至少选择一名评审专家"}
     assert _panel_ids(round_id) == sorted(e.id for e in w.evaluators[:3])
 
 
@@ -74,10 +89,16 @@ def test_a_seeded_draw_shows_its_seed_and_records_it(world, flow):
     seed = audit("round.panel_draw")[-1].after["seed"]
     assert any(f"随机种子 {seed}" in msg for _, msg in alerts(text(auto)))
 
-    bad = submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "x"}, page_url=f.manage_url)
-    assert bad.status_code == 200 and any(cat == "danger" and "抽取人数" in msg for cat, msg in alerts(text(bad)))
-    too_many = submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "9"}, page_url=f.manage_url)
-    assert too_many.status_code == 409 and "不足 9 名" in visible(text(too_many))
+    bad = submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "x", f"d{round_id}-seed": "77",
+                                                             f"d{round_id}-reason": "再抽一次"}, page_url=f.manage_url)
+    assert bad.status_code == 422 and f"d{round_id}-size" in field_errors(text(bad))
+    assert f'name="d{round_id}-seed" type="number" value="77"' in text(bad) or 'value="77"' in text(bad)
+    assert "再抽一次" in text(bad)  # what was typed stays
+    too_many = submit(f.admin, f"/admin/rounds/{round_id}/draw", {f"d{round_id}-size": "9", f"d{round_id}-seed": "4242",
+                                                                  f"d{round_id}-reason": "扩大专家组"},
+                      page_url=f.manage_url)
+    assert too_many.status_code == 409 and "不足 9 名" in form_errors(text(too_many))
+    assert 'value="9"' in text(too_many) and 'value="4242"' in text(too_many) and "扩大专家组" in text(too_many)
 
 
 def test_open_needs_the_minimum_panel(world, flow):
@@ -252,12 +273,16 @@ def test_the_expert_pool_page_and_chinese_messages_for_odd_input(world, flow):
     for data in ({f"r{round_id}-evaluator_ids": [str(w.department.id)]},
                  {f"r{round_id}-evaluator_ids": ["abc"]}):
         response = submit(f.admin, f"/admin/rounds/{round_id}/panel", data, page_url=f.manage_url)
-        messages = [m for c, m in alerts(text(response)) if c == "danger"]
+        # At the form now (the field or the form's top), no longer a banner.
+        messages = [m for m in (*field_errors(text(response)).values(), form_errors(text(response))) if m]
+        assert response.status_code == 422 and not alerts(text(response))
         assert messages and all(cjk.search(m) and not re.search(r"[A-Za-z]{3,}", m) for m in messages), messages
     for data in ({f"d{round_id}-size": "0"}, {f"d{round_id}-size": "3", f"d{round_id}-seed": "-5"},
                  {f"d{round_id}-size": ""}):
         response = submit(f.admin, f"/admin/rounds/{round_id}/draw", data, page_url=f.manage_url)
-        messages = [m for c, m in alerts(text(response)) if c == "danger"]
+        # At the form now (the field or the form's top), no longer a banner.
+        messages = [m for m in (*field_errors(text(response)).values(), form_errors(text(response))) if m]
+        assert response.status_code == 422 and not alerts(text(response))
         assert messages and all(cjk.search(m) and not re.search(r"[A-Za-z]{3,}", m) for m in messages), messages
     assert _panel_ids(round_id) == []
     missing = submit(f.admin, f"/admin/rounds/{round_id}/sheets/{evaluator.id}/return", {"reason": "x"},

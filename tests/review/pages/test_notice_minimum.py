@@ -17,7 +17,7 @@ from marketplace.notices.models import Notice
 from marketplace.notices.workdays import add_working_days, parse_dates
 from tests import factories
 from tests.challenges.pages.conftest import plan_values
-from tests.review.pages.conftest import page, submit, text, visible
+from tests.review.pages.conftest import alerts, page, submit, text
 from tests.review.pages.test_notice_pages import _state, _to_notice
 
 
@@ -70,8 +70,11 @@ def test_no_fixed_period_waits_for_the_minimum_before_the_award(world, flow, cli
     with pytest.raises(Conflict) as caught:
         notice_ops.finalize(w.admin, challenge)
     assert f"最早可于 {(last_day + timedelta(days=1)).isoformat()} 确认挂帅" in caught.value.message
+    # The button refused: back on the notice page with the reason (not a bare 409 page).
     early = submit(f.admin, f"/challenges/{w.challenge.id}/finalize", page_url=url, follow=False)
-    assert early.status_code == 409 and "最短公示期 3 个工作日" in visible(text(early))
+    assert early.status_code == 302 and early.headers["Location"].endswith(url)
+    back = f.admin.get(url)
+    assert any(cat == "warning" and "最短公示期 3 个工作日" in msg for cat, msg in alerts(text(back)))
     assert _state(w) == "notice"
 
     # Once the minimum has passed (publication moved back two weeks), the award goes through.

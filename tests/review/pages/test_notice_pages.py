@@ -88,7 +88,8 @@ def test_the_public_notice_objections_and_the_award(world, flow, browser, client
     assert "技术方案评分有误" in admin_page and f'action="/objections/{objection.id}/resolve"' in admin_page
     assert f'for="decision-{objection.id}"' in admin_page and f'for="note-{objection.id}"' in admin_page
     pending = submit(f.admin, f"/challenges/{w.challenge.id}/finalize", page_url=url, follow=False)
-    assert pending.status_code == 409 and "1 条异议未处理" in visible(text(pending))
+    assert pending.status_code == 302 and pending.headers["Location"].endswith(url)  # back on the notice page
+    assert any(c == "warning" and "1 条异议未处理" in m for c, m in alerts(page(f.admin, url)))
     assert "待处理异议 1 条" in visible(page(f.admin, f.manage_url))
 
     no_note = submit(f.admin, f"/objections/{objection.id}/resolve",
@@ -105,7 +106,8 @@ def test_the_public_notice_objections_and_the_award(world, flow, browser, client
 
     # Still inside the notice period: refused with the end date.
     early = submit(f.admin, f"/challenges/{w.challenge.id}/finalize", page_url=url, follow=False)
-    assert early.status_code == 409 and "公示期尚未结束" in visible(text(early))
+    assert early.status_code == 302 and early.headers["Location"].endswith(url)  # back on the notice page
+    assert any(c == "warning" and "公示期尚未结束" in m for c, m in alerts(page(f.admin, url)))
     assert _state(w) == "notice"
 
     # Time passes: the notice period is over.
@@ -168,7 +170,8 @@ def test_no_fixed_notice_period_finalizes_from_the_page(world, flow, client):
     assert done.status_code == 200 and _state(w) == "awarded"
     assert audit("challenge.award_result")
     again = submit(f.admin, f"/challenges/{w.challenge.id}/finalize", page_url=url, follow=False)
-    assert again.status_code == 409 and "不能确认挂帅" in visible(text(again))
+    assert again.status_code == 302 and again.headers["Location"].endswith(url)  # clicked twice: the reason, no 409 page
+    assert any(c == "warning" and "不能确认挂帅" in m for c, m in alerts(page(f.admin, url)))
 
 
 def test_an_upheld_objection_sends_the_challenge_back_and_reopens_the_last_round(world, flow, browser):
