@@ -10,19 +10,13 @@ from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 from marketplace.files import operations as file_ops
 from marketplace.notices import operations as notice_ops
+from marketplace.notices.forms import ObjectionForm, ResolveForm, SubstituteForm
 from marketplace.notices.models import Objection
+from marketplace.notices.permissions import notice_public
 from marketplace.projects import queries as project_queries
 from marketplace.review import operations as ops
 from marketplace.review import queries
-from marketplace.review.forms import (
-    ObjectionForm,
-    ReplaceMemberForm,
-    ReportSignForm,
-    ResolveForm,
-    SheetReturnForm,
-    SubstituteForm,
-)
-from marketplace.review.permissions import notice_public
+from marketplace.review.forms import ReplaceMemberForm, ReportSignForm, SheetReturnForm
 from marketplace.review.states import RoundStatus
 from marketplace.submissions.forms import UploadForm
 

@@ -16,9 +16,9 @@ from marketplace.core.timeutil import isoformat
 from marketplace.extensions import db
 from marketplace.notices import bp
 from marketplace.notices import operations as ops
+from marketplace.notices.forms import ObjectionForm, ResolveForm, SubstituteForm
 from marketplace.notices.models import Notice, Objection
-from marketplace.review.forms import ObjectionForm, ResolveForm, SubstituteForm
-from marketplace.review.permissions import notice_public
+from marketplace.notices.permissions import notice_public
 from marketplace.submissions.forms import UploadForm
 
 # Which challenges' notices are public (review.permissions.notice_public), as a query.

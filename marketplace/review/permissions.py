@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
-from marketplace.challenges.states import ChallengeState
 from marketplace.core.permissions import is_authenticated as _auth
 from marketplace.extensions import db
 from marketplace.review.states import RoundStatus
@@ -31,7 +30,3 @@ def evaluator_access(user, submission):
                 not _conflicted(member, submission.provider_id):
             return True, round_.blind
     return False, False
-
-
-def notice_public(challenge):
-    return challenge.state in (ChallengeState.notice, ChallengeState.awarded)
