@@ -28,14 +28,19 @@ run: $(STAMP)
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set.
-# Browser tests run when E2E=1 (needs /usr/bin/chromium; .ci/run installs it).
+# Browser tests run when E2E=1 (needs /usr/bin/chromium; .ci/run installs it): in the
+# PostgreSQL pass when there is one (the production database), else in the SQLite pass.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== SQLite (browser tests: in the PostgreSQL pass) =="; \
+		env -u TEST_DATABASE_URL E2E=0 $(PYTEST) || exit 1; \
 		echo "== PostgreSQL: $$TEST_DATABASE_URL =="; \
 		$(PYTEST) || exit 1; \
 		DATABASE_URL=$$TEST_DATABASE_URL $(FLASK) db check || exit 1; \
+	else \
+		echo "== SQLite =="; \
+		$(PYTEST) || exit 1; \
 	fi
 
 # Debian packages the PDFs and browser tests need (root): WeasyPrint's pango, a CJK font, chromium.
