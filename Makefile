@@ -37,6 +37,10 @@ test: $(STAMP)
 		env -u TEST_DATABASE_URL E2E=0 $(PYTEST) || exit 1; \
 		echo "== PostgreSQL: $$TEST_DATABASE_URL =="; \
 		$(PYTEST) || exit 1; \
+		echo "== flask db check on an empty PostgreSQL schema (the test workers use their own databases) =="; \
+		$(BIN)/python -c "import os, sqlalchemy as sa; e = sa.create_engine(os.environ['TEST_DATABASE_URL']); \
+c = e.connect(); c.execute(sa.text('DROP SCHEMA public CASCADE')); c.execute(sa.text('CREATE SCHEMA public')); c.commit()" || exit 1; \
+		DATABASE_URL=$$TEST_DATABASE_URL $(FLASK) db upgrade >/dev/null || exit 1; \
 		DATABASE_URL=$$TEST_DATABASE_URL $(FLASK) db check || exit 1; \
 	else \
 		echo "== SQLite =="; \
