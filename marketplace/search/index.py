@@ -278,6 +278,26 @@ class SearchIndex:
         ).all()
         return state, [r for r in rows if r.id not in state.seen]
 
+    def caught_up(self):
+        """Whether the change log holds nothing this index has not applied: one read of the log's
+        highest id against the mark, kept per searcher (no session, no writer, no lock). What
+        every search asks before trying to catch up. A log with ids still missing below its top
+        (a transaction that may yet commit) or an empty log (everything pruned) says no, so the
+        full catch-up decides."""
+        try:
+            searcher = self.searcher()
+        except IndexUnavailable:  # nothing to apply to: the search falls back to the database
+            return True
+        cache = self.cache  # this searcher's (a refresh by another thread gives a new dict)
+        state = cache.get("state")
+        if state is None:
+            state = cache["state"] = self._read_state(searcher.reader())
+        if state.gaps or state.seen:
+            return False
+        with self.engine.connect() as conn:
+            top = conn.execute(sa.select(sa.func.max(SearchChange.id))).scalar()
+        return top is not None and top <= state.safe
+
     def catch_up_soon(self):
         """After a commit: catch up now if the writer lock is free at once, else keep trying in
         a background thread, so the request that committed never waits on another writer."""

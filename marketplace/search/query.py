@@ -255,7 +255,8 @@ def search(q, *, page=1, per_page=10, catch_up=True, **filters):
     index = get_index()
     if catch_up:
         try:
-            index.catch_up(timeout=QUICK_WRITER_TIMEOUT, budget=0.2, batch=QUICK_BATCH)
+            if not index.caught_up():
+                index.catch_up(timeout=QUICK_WRITER_TIMEOUT, budget=0.2, batch=QUICK_BATCH)
         except Exception:  # searching stale documents beats failing; the next request retries
             log.exception("search catch-up before a query failed")
     try:
