@@ -197,7 +197,7 @@ class PositionIndex:
     most STRIDE - 1 rows. Between two reads the rows may move by what others changed, exactly
     as with OFFSET; the result is what OFFSET gives on the same rows."""
 
-    STRIDE = 500
+    STRIDE = 100
     TTL = 30.0
     MAX = 128
 
