@@ -8,7 +8,7 @@ BENCH_ENTRIES sealed entries on closed challenges (default 20,000; bulk). It bui
 index with `rebuild_index()` and prints its throughput. Then it serves the app under gunicorn
 (2 sync workers) next to bench/bare_app.py (2 sync workers), drives each page with wrk at 16
 connections for BENCH_SECONDS (default 5) right after the bare route, and prints req/s, p99 and
-the ratio, the load average beside each row, and the RSS of the app's workers at the end.
+the ratio, the load average beside each row, and the RSS, PSS and USS of the app's workers at the end.
 
     .venv/bin/python bench/pages.py                                   # SQLite
     BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/h10_bench .venv/bin/python bench/pages.py
