@@ -8,7 +8,7 @@ BENCH_ENTRIES sealed entries on closed challenges (default 20,000; bulk). It bui
 index with `rebuild_index()` and prints its throughput. Then it serves the app under gunicorn
 (2 sync workers) next to bench/bare_app.py (2 sync workers), drives each page with wrk at 16
 connections for BENCH_SECONDS (default 5) right after the bare route, and prints req/s, p99 and
-the ratio, the load average beside each row, and the RSS of the app's workers at the end.
+the ratio, the load average beside each row, and the RSS, PSS and USS of the app's workers at the end.
 
     .venv/bin/python bench/pages.py                                   # SQLite
     BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/h10_bench .venv/bin/python bench/pages.py
@@ -161,10 +161,19 @@ def wrk(url):
 
 
 def worker_rss_mb(proc):
+    """(RSS, PSS, USS) in MB of each worker of a gunicorn master. RSS counts every page a worker
+    maps, also those it shares copy-on-write with the master and the other workers (preload_app);
+    PSS splits shared pages among the processes sharing them; USS is what the worker alone holds
+    (what stopping it would free)."""
     out = []
     for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
-        with open(f"/proc/{pid}/status") as fh:
-            out.append(int(re.search(r"VmRSS:\s+(\d+)", fh.read()).group(1)) / 1024)
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                fields = dict(re.findall(r"^(\w+):\s+(\d+) kB", fh.read(), re.M))
+        except OSError:
+            continue
+        kb = {k: int(v) for k, v in fields.items()}
+        out.append((kb["Rss"] / 1024, kb["Pss"] / 1024, (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024))
     return out
 
 
@@ -222,7 +231,8 @@ def run(name, url):
             print(f"| `{label}` | {rps:,.0f} | {p99:.0f} | {bare_rps:,.0f} | {rps / bare_rps:.3f} | {bad} | "
                   f"{load():.1f} |", flush=True)
             rss = worker_rss_mb(served)
-        print(f"\napp worker RSS after the run: {', '.join(f'{r:.0f} MB' for r in rss)}", flush=True)
+        print("\napp workers after the run (RSS / PSS / USS): "
+              + ", ".join(f"{r:.0f} / {p:.0f} / {u:.0f} MB" for r, p, u in rss), flush=True)
         if os.environ.get("BENCH_SKIP_NOINDEX") or os.environ.get("BENCH_SKIP_INDEX"):  # "before" code rebuilds inside the request: 0 req/s
             return
         # No index (a new server, a lost index): search must keep answering, without building one.

@@ -17,7 +17,7 @@ filtered queries, deep pages, typos) two ways:
 
 Both run against the same index. It prints median, p95 and max in milliseconds. Nothing is
 asserted. Environment: BENCH_DOCS, BENCH_QUERIES (default 300), BENCH_BEFORE_QUERIES (default
-60: the slow way is slow), BENCH_DIR (keep the index there instead of a temporary directory).
+60: the slow way is slow; 0 skips it), BENCH_SEEDS (the seed texts, default ../shared/seeds), BENCH_DIR (keep the index there instead of a temporary directory).
 
     .venv/bin/python bench/search.py
 """
@@ -40,7 +40,7 @@ from marketplace.search import query as search_query  # noqa: E402
 from marketplace.search.documents import EXCERPT_CHARS  # noqa: E402
 from marketplace.search.index import _doc_fields, make_schema  # noqa: E402
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(os.environ.get("BENCH_SEEDS") or Path(__file__).resolve().parents[2] / "shared" / "seeds")
 DOCS = int(os.environ.get("BENCH_DOCS", 100_000))
 QUERIES = int(os.environ.get("BENCH_QUERIES", 300))
 BEFORE_QUERIES = int(os.environ.get("BENCH_BEFORE_QUERIES", 60))
@@ -229,6 +229,11 @@ def main():
         after(cold, "养老", {})
         print(f"  first query after a refresh (builds facet sets): {(time.perf_counter() - started) * 1000:.0f} ms")
 
+        with open("/proc/self/status") as fh:
+            rss = int(re.search(r"VmRSS:\s+(\d+)", fh.read()).group(1)) / 1024
+        print(f"  process RSS after the queries: {rss:.0f} MB (jieba, the index's readers and per-searcher caches)")
+        if not BEFORE_QUERIES:
+            return
         times, broad = [], []
         for q, f, _page in queries[:BEFORE_QUERIES]:
             started = time.perf_counter()

@@ -107,8 +107,11 @@ def list_challenges():
         return {"items": [challenge_json(c, detail=False) for c in items], "next_cursor": next_cursor,
                 "total": queries.count_cache.count(query, count_key), "per_page": per_page}
     page, per_page = page_args(20)
-    items = db.session.scalars(query.options(joinedload(Challenge.department, innerjoin=True))
-                               .limit(per_page).offset((page - 1) * per_page)).all()
+    # A deep page seeks from a cached anchor row (queries.positions) instead of OFFSET over
+    # every row before it.
+    items = db.session.scalars(queries.positions.page(
+        query, filters.sort, count_key, offset=(page - 1) * per_page, limit=per_page,
+    ).options(joinedload(Challenge.department, innerjoin=True))).all()
     next_cursor = None
     if len(items) == per_page and not department_view:
         next_cursor = queries.encode_cursor(items[-1], filters.sort)

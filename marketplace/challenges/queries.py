@@ -189,6 +189,69 @@ count_cache = CountCache()
 watch.on_change(count_cache.clear)
 
 
+class PositionIndex:
+    """Deep `?page=N` of an offset-paged list without OFFSET over every row before it: the sort
+    key of every STRIDE-th row of a filtered list, read in one pass (a window function) at most
+    once per TTL per filter and process, and dropped on a change in this process like the
+    totals. Page N then seeks the nearest anchor before its first row by keyset and skips at
+    most STRIDE - 1 rows. Between two reads the rows may move by what others changed, exactly
+    as with OFFSET; the result is what OFFSET gives on the same rows."""
+
+    STRIDE = 100
+    TTL = 30.0
+    MAX = 128
+
+    def __init__(self):
+        self._anchors = {}
+        self._lock = threading.Lock()
+
+    def clear(self):
+        with self._lock:
+            self._anchors.clear()
+
+    def anchors(self, query, sort, key):
+        """[(value, id)] of rows STRIDE, 2·STRIDE, … of `query` (ordered by `sort`), or None when
+        keyset seeking cannot stand in for OFFSET (NULL sort keys, whose place differs by backend)."""
+        now = time.monotonic()
+        hit = self._anchors.get((key, sort))
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        column, desc, _ = SORTS[sort]
+        base = query.order_by(None)
+        if column.key == "published_at" and db.session.scalar(
+                base.with_only_columns(Challenge.id).where(column.is_(None)).limit(1)) is not None:
+            anchors = None
+        else:
+            order = (column.desc(), Challenge.id.desc()) if desc else (column.asc(), Challenge.id.asc())
+            ranked = base.with_only_columns(column.label("value"), Challenge.id.label("id"),
+                                            sa.func.row_number().over(order_by=order).label("rn")).subquery()
+            anchors = [tuple(r) for r in db.session.execute(
+                sa.select(ranked.c.value, ranked.c.id).where(ranked.c.rn % self.STRIDE == 0).order_by(ranked.c.rn))]
+        with self._lock:
+            if len(self._anchors) >= self.MAX:
+                self._anchors.clear()
+            self._anchors[(key, sort)] = (now + self.TTL, anchors)
+        return anchors
+
+    def page(self, query, sort, key, *, offset, limit):
+        """`query` (ordered by `sort`) with OFFSET `offset` LIMIT `limit`, seeking the nearest
+        anchor first when the offset is deep."""
+        if offset < self.STRIDE:
+            return query.limit(limit).offset(offset)
+        anchors = self.anchors(query, sort, key)
+        if not anchors:
+            return query.limit(limit).offset(offset)
+        k = min(offset // self.STRIDE, len(anchors))
+        value, last_id = anchors[k - 1]
+        column, desc, _ = SORTS[sort]
+        keyset, at = sa.tuple_(column, Challenge.id), sa.tuple_(value, last_id)
+        return query.where(keyset < at if desc else keyset > at).limit(limit).offset(offset - k * self.STRIDE)
+
+
+positions = PositionIndex()
+watch.on_change(positions.clear)
+
+
 def previous_page(filters: ChallengeFilters, *, before, per_page=20, states=LISTED_STATES):
     """The page just before the row a cursor names (the first row of the page being read), best
     first, and whether rows come before that page too. None for a malformed cursor. The same

@@ -74,6 +74,7 @@ def configure(cache_dir: str | None = None):
             tokenizer.add_word(word, freq, tag)
             if tag == "whole":
                 whole.add(word)
+        _LINE_CACHE.clear()
         _whole_words = frozenset(whole)
         _whole_pattern = re.compile("|".join(re.escape(w) for w in sorted(whole, key=len, reverse=True))) if whole else None
         _tokenizer = tokenizer
@@ -131,6 +132,41 @@ def index_terms(text: str) -> list[str]:
     return [t.text for t in JiebaTokenizer()(text, mode="index")]
 
 
+# jieba never joins words across a line break (it cuts runs of CJK/alphanumeric characters
+# separately), so a text's terms are its lines' terms: each line is cut once and its pieces kept,
+# because lines repeat: a title is indexed in `title` and again as the first line of `content`,
+# department names and domains recur in every document of theirs. Bounded; emptied when full.
+_LINE_CACHE: dict = {}
+LINE_CACHE_ENTRIES = 20_000
+LINE_CACHE_CHARS = 200  # longer lines (paragraphs of a description) seldom repeat
+
+
+def _line_pieces(line, indexing):
+    """[(term, start, end)] of one line, offsets within it: each word of the precise cut, after
+    its sub-words when indexing."""
+    key = (line, indexing)
+    pieces = _LINE_CACHE.get(key)
+    if pieces is not None:
+        return pieces
+    pieces = []
+    offset = 0
+    for word in _tok().cut(line):
+        begin = offset
+        offset += len(word)
+        low = word.strip().lower()
+        if not low or not _is_word(low) or low in STOP_WORDS:
+            continue
+        if indexing:
+            pieces.extend((g.lower(), begin + s, begin + e) for g, s, e in subwords(word))
+        pieces.append((low, begin, begin + len(word)))
+    pieces = tuple(pieces)
+    if len(line) <= LINE_CACHE_CHARS:
+        if len(_LINE_CACHE) >= LINE_CACHE_ENTRIES:
+            _LINE_CACHE.clear()
+        _LINE_CACHE[key] = pieces
+    return pieces
+
+
 class JiebaTokenizer(Tokenizer):
     """Whoosh tokenizer over jieba: precise cut plus sub-words when indexing."""
 
@@ -149,19 +185,14 @@ class JiebaTokenizer(Tokenizer):
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        tok = _tok()
         pos = start_pos
         indexing = mode != "query"
-        offset = 0
-        for word in tok.cut(value):
-            begin = offset
-            offset += len(word)
-            low = word.strip().lower()
-            if not low or not _is_word(low) or low in STOP_WORDS:
-                continue
-            pieces = [(g.lower(), begin + s, begin + e) for g, s, e in subwords(word)] if indexing else []
-            pieces.append((low, begin, begin + len(word)))
-            for text, s, e in pieces:
+        line_start = 0
+        for line in value.split("\n"):
+            begin = line_start
+            line_start += len(line) + 1
+            for text, s, e in _line_pieces(line, indexing):
+                s, e = begin + s, begin + e
                 token.text = text
                 token.boost = 1.0
                 token.stopped = False

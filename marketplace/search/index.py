@@ -45,6 +45,11 @@ AFTER_COMMIT_TIMEOUT = 0.3  # in the request that committed
 QUICK_WRITER_TIMEOUT = 0.05  # before a search: never make the reader wait
 QUICK_BATCH = 50
 RETRIES = 5
+# Segments stay separate files instead of one compound file: Whoosh reads a compound segment
+# through BytesIO over its memory map, which copies every part of it into each process's own
+# memory (105 MB per worker for 100,000 documents); separate files are read through the OS's
+# page cache, shared by every process.
+WRITER_OPTIONS = {"compound": False}
 
 
 def build_procs(configured=None):
@@ -259,7 +264,7 @@ class SearchIndex:
     def _writer(self, timeout):
         ix = self._open()
         try:
-            writer = ix.writer(timeout=timeout, delay=0.02)
+            writer = ix.writer(timeout=timeout, delay=0.02, **WRITER_OPTIONS)
         except LockError:
             yield None
             return
@@ -277,6 +282,26 @@ class SearchIndex:
             .where(SearchChange.id > state.safe).order_by(SearchChange.id).limit(BATCH + len(state.seen))
         ).all()
         return state, [r for r in rows if r.id not in state.seen]
+
+    def caught_up(self):
+        """Whether the change log holds nothing this index has not applied: one read of the log's
+        highest id against the mark, kept per searcher (no session, no writer, no lock). What
+        every search asks before trying to catch up. A log with ids still missing below its top
+        (a transaction that may yet commit) or an empty log (everything pruned) says no, so the
+        full catch-up decides."""
+        try:
+            searcher = self.searcher()
+        except IndexUnavailable:  # nothing to apply to: the search falls back to the database
+            return True
+        cache = self.cache  # this searcher's (a refresh by another thread gives a new dict)
+        state = cache.get("state")
+        if state is None:
+            state = cache["state"] = self._read_state(searcher.reader())
+        if state.gaps or state.seen:
+            return False
+        with self.engine.connect() as conn:
+            top = conn.execute(sa.select(sa.func.max(SearchChange.id))).scalar()
+        return top is not None and top <= state.safe
 
     def catch_up_soon(self):
         """After a commit: catch up now if the writer lock is free at once, else keep trying in
@@ -424,7 +449,7 @@ class SearchIndex:
             # Whoosh's multiprocessing writer: each sub-writer analyses (jieba) its share of the
             # documents into its own segment; multisegment keeps the segments instead of merging.
             options = {"procs": procs, "multisegment": True, "batchsize": 500} if procs > 1 else {}
-            writer = ix.writer(limitmb=64, **options)
+            writer = ix.writer(limitmb=64, **options, **WRITER_OPTIONS)
             try:
                 with Session(self.engine) as session:
                     state = MarkState(safe=self._start_mark(session))
@@ -479,6 +504,17 @@ class SearchIndex:
         return bool(searcher.document_number(key=f"{doc_type}:{doc_id}") is not None)
 
 
+def jieba_cache_dir(app):
+    return app.config.get("SEARCH_JIEBA_CACHE_DIR") or os.path.join(app.instance_path, "jieba-cache")
+
+
+def preload_for_workers(app):
+    """For a pre-forking server's master (gunicorn.conf.py), before its workers fork: load jieba
+    and the domain dictionary (~60 MB) once, so every worker shares those pages copy-on-write
+    instead of loading its own copy at its first search. Opens no index and no database."""
+    analysis.configure(jieba_cache_dir(app))
+
+
 _indexes: dict = {}
 _indexes_lock = threading.Lock()
 
@@ -495,8 +531,7 @@ def get_index(app=None) -> SearchIndex:
     with _indexes_lock:
         index = _indexes.get(key)
         if index is None:
-            cache_dir = app.config.get("SEARCH_JIEBA_CACHE_DIR") or os.path.join(app.instance_path, "jieba-cache")
-            index = _indexes[key] = SearchIndex(path, engine, cache_dir)
+            index = _indexes[key] = SearchIndex(path, engine, jieba_cache_dir(app))
         return index
 
 

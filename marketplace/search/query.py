@@ -9,7 +9,7 @@ C: a broad query with tens of thousands of hits stays cheap.
 
 import logging
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -105,6 +105,37 @@ def _facet_sets(searcher, cache):
             sets[name] = {v: d for v, d in sets[name].items() if d}
         cache["facets"] = sets
     return sets
+
+
+def _facet_owners(searcher, cache, sets):
+    """{facet: [its value per docnum, None for none]} for the facets where a document has at
+    most one value (type, status, department; a provider's several domains are counted by set
+    intersections instead): counting a facet is then one pass over the hits, not one
+    intersection per value."""
+    owners = cache.get("facet_owners")
+    if owners is None:
+        size = searcher.reader().doc_count_all()
+        owners = {}
+        for name in FACETS:
+            owner = [None] * size
+            for value, docs in sets[name].items():
+                if any(owner[d] is not None for d in docs):
+                    owner = None
+                    break
+                for d in docs:
+                    owner[d] = value
+            owners[name] = owner
+        cache["facet_owners"] = owners
+    return owners
+
+
+def _facet_counts(sets, owners, name, base):
+    owner = owners.get(name)
+    if owner is None:
+        return [(value, len(base & docs)) for value, docs in sets[name].items()]
+    tally = Counter(map(owner.__getitem__, base))
+    tally.pop(None, None)
+    return tally.items()
 
 
 def _expired(sets, cache):
@@ -255,11 +286,12 @@ def search(q, *, page=1, per_page=10, catch_up=True, **filters):
     index = get_index()
     if catch_up:
         try:
-            index.catch_up(timeout=QUICK_WRITER_TIMEOUT, budget=0.2, batch=QUICK_BATCH)
+            if not index.caught_up():
+                index.catch_up(timeout=QUICK_WRITER_TIMEOUT, budget=0.2, batch=QUICK_BATCH)
         except Exception:  # searching stale documents beats failing; the next request retries
             log.exception("search catch-up before a query failed")
     try:
-        return _run(index, result, words, filters)
+        return _remembered(index, result, words, filters)
     except IndexUnavailable:
         return fallback(result, words)
     except Exception:
@@ -333,6 +365,29 @@ def fallback(result, words):
     return result
 
 
+RESULT_CACHE = 256
+
+
+def _remembered(index, result, words, filters):
+    """`_run`, its answer kept per searcher and day: a searcher never changes, and a refresh
+    (any change to the index) starts a new cache, so a kept answer is never stale. A popular
+    query asked again costs a dictionary lookup."""
+    index.searcher()  # opens or refreshes: the cache below is this searcher's
+    store = ranking.lru(index.cache, "results", RESULT_CACHE)
+    # The day is part of the key: listings whose validity ended drop out at midnight.
+    key = (result.query, tuple(sorted(filters.items())), result.page, result.per_page, today_shanghai())
+    kept = store.get(key)
+    if kept is None:
+        _run(index, result, words, filters)
+        store[key] = kept = (result.total, result.facets, result.items, result.suggestion)
+    else:
+        store.move_to_end(key)
+    result.total, facets, items, result.suggestion = kept
+    result.facets = {name: [dict(value) for value in values] for name, values in facets.items()}
+    result.items = list(items)
+    return result
+
+
 def _run(index, result, words, filters):
     searcher = index.searcher()
     cache = index.cache
@@ -352,9 +407,10 @@ def _run(index, result, words, filters):
 
     allowed = restricted()
     result.total = len(allowed)
+    owners = _facet_owners(searcher, cache, sets)
     for name in FACETS:
         base = restricted(skip=name)
-        counts = [(value, len(base & docs)) for value, docs in sets[name].items()]
+        counts = _facet_counts(sets, owners, name, base)
         counts = sorted(((v, n) for v, n in counts if n), key=lambda x: (-x[1], x[0]))
         labels = {k: v.label for k, v in DOC_TYPES.items()} if name == "type" else {}
         result.facets[name] = [{"value": v, "label": labels.get(v, v), "count": n} for v, n in counts]

@@ -26,7 +26,7 @@ CACHE_CLAUSES = 256
 _LENGTH = [byte_to_length(i) for i in range(256)]
 
 
-def _lru(cache, name, size):
+def lru(cache, name, size):
     store = cache.get(name)
     if store is None:
         store = cache[name] = OrderedDict()
@@ -143,7 +143,7 @@ def _blocks(matcher):
 
 def term_scores(searcher, cache, fieldname, text):
     """{docnum: BM25 score of `text` in `fieldname`} for this searcher (cached)."""
-    store = _lru(cache, "term_scores", CACHE_TERMS)
+    store = lru(cache, "term_scores", CACHE_TERMS)
     key = (fieldname, text)
     if key in store:
         store.move_to_end(key)
@@ -171,7 +171,7 @@ def term_scores(searcher, cache, fieldname, text):
 def word_scores(searcher, cache, alternatives):
     """{docnum: score} of one query word, in content plus TITLE_WEIGHT × title. The sub-words
     stand in for the word only where the index does not have the word itself."""
-    store = _lru(cache, "clauses", CACHE_CLAUSES)
+    store = lru(cache, "clauses", CACHE_CLAUSES)
     key = tuple(tuple(alt) for alt in alternatives)
     if key in store:
         store.move_to_end(key)
@@ -196,13 +196,36 @@ def word_scores(searcher, cache, alternatives):
     return best
 
 
+def _ranked(cache, alternatives, scores):
+    """A word's documents, best first (ties by docnum), kept per searcher."""
+    store = lru(cache, "ranked", CACHE_CLAUSES)
+    key = tuple(tuple(alt) for alt in alternatives)
+    order = store.get(key)
+    if order is None:
+        order = store[key] = sorted(scores, key=lambda d: (-scores[d], d))
+    else:
+        store.move_to_end(key)
+    return order
+
+
 def top(searcher, cache, clauses, allowed, limit):
     """The best `limit` docnums of `allowed` (a set of matching docnums) for the query words."""
     if not allowed or limit <= 0:
         return []
     maps = [word_scores(searcher, cache, alts) for alts in clauses]
     if len(maps) == 1:
-        return heapq.nlargest(limit, allowed, key=maps[0].__getitem__)
+        scores = maps[0]
+        if len(allowed) * 4 >= len(scores):
+            # Most of the word's documents are allowed (no filter, or a broad one): walk its
+            # documents best first (sorted once per searcher) until the page is full.
+            out = []
+            for docnum in _ranked(cache, clauses[0], scores):
+                if docnum in allowed:
+                    out.append(docnum)
+                    if len(out) == limit:
+                        break
+            return out
+        return heapq.nlargest(limit, allowed, key=scores.__getitem__)
 
     def total(docnum):
         return sum(m.get(docnum, 0.0) for m in maps)

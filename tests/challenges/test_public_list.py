@@ -156,6 +156,48 @@ def test_keyset_paging_with_a_filter(api, many):
     assert len(ids) == sum(1 for i in range(45) if i % 4 >= 2)
 
 
+def test_deep_page_numbers_seek_from_anchors_and_match_offset(api, dept, admin, many, monkeypatch):
+    """`?page=N` past the anchor stride seeks the cached anchor row and skips the rest: the same
+    rows, in the same order, as reading every page through; also filtered, past the end, for a
+    department's own drafts, and after a change (the anchors are dropped)."""
+    from marketplace.challenges import queries
+
+    monkeypatch.setattr(queries.PositionIndex, "STRIDE", 4)
+    queries.positions.clear()
+
+    def paged(user, query, per_page):
+        rows = []
+        for page in range(1, 30):
+            body = api(user).get(f"/challenges?{query}&per_page={per_page}&page={page}").get_json()
+            assert body["page"] == page and body["total"] == total
+            if not body["items"]:
+                return rows, page
+            rows.append([item["id"] for item in body["items"]])
+        raise AssertionError("paging never ended")
+
+    for sort in ("newest", "deadline", "budget"):
+        for query in (f"sort={sort}", f"sort={sort}&budget_min=20000"):
+            walked = [item["id"] for page in _walk(api, query, per_page=3) for item in page]
+            total = len(walked)
+            for per_page in (3, 5, 7):
+                rows, _ = paged(None, query, per_page)
+                assert [i for page in rows for i in page] == walked, (query, per_page)
+                assert [len(page) for page in rows[:-1]] == [per_page] * (len(rows) - 1)
+            assert queries.positions._anchors, "deep pages read anchors"
+    # A department's own draft (no publication time) among the public rows: OFFSET, same rows.
+    draft = challenge_ops.create_challenge(dept, challenge_values(title="草稿-深页"))
+    _db.session.commit()
+    assert not queries.positions._anchors  # dropped on the change
+    total = 46
+    rows, _ = paged(dept, "sort=newest", 5)
+    ids = [i for page in rows for i in page]
+    assert sorted(ids) == sorted([*many, draft.id]) and len(ids) == len(set(ids))
+    # Past the end: an empty page, never an error.
+    total = 45
+    body = api().get("/challenges?sort=deadline&per_page=5&page=400").get_json()
+    assert body["items"] == [] and body["total"] == 45 and body["next_cursor"] is None
+
+
 def test_html_list_pages_by_cursor(browser, many):
     client = browser()
     html = client.get("/challenges?sort=deadline").get_data(as_text=True)

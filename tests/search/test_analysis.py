@@ -80,3 +80,28 @@ def test_jieba_cache_is_private(app):
     tok = analysis.configure()
     assert tok.tmp_dir is None or not str(tok.tmp_dir).startswith("/tmp/jieba")
     assert analysis.dictionary_hash() == analysis.dictionary_hash()
+
+
+def _whole_text_terms(text, indexing=True):
+    """The terms of `text` cut in one piece by jieba (the analyzer before it cut line by line)."""
+    out, offset = [], 0
+    for word in analysis._tok().cut(text):
+        begin, offset = offset, offset + len(word)
+        low = word.strip().lower()
+        if not low or not analysis._is_word(low) or low in analysis.STOP_WORDS:
+            continue
+        if indexing:
+            out += [(g.lower(), begin + s, begin + e) for g, s, e in analysis.subwords(word)]
+        out.append((low, begin, begin + len(word)))
+    return [(t, pos, s, e) for pos, (t, s, e) in enumerate(out)]
+
+
+def test_lines_are_cut_once_and_give_the_terms_of_the_whole_text():
+    analysis.configure()
+    text = "徐汇区民政局：智慧养老服务场景（2024年第3批）\r\n适老化改造，AI+医疗 Smart City\n\n徐汇区民政局\n养老"
+    for mode, indexing in (("index", True), ("query", False)):
+        for _ in range(2):  # the second time from the line cache
+            terms = [(t.text, t.pos, t.startchar, t.endchar)
+                     for t in analysis.JiebaTokenizer()(text, positions=True, chars=True, mode=mode)]
+            assert terms == _whole_text_terms(text, indexing)
+    assert ("徐汇区民政局", True) in analysis._LINE_CACHE

@@ -136,3 +136,41 @@ def test_flask_run_starts_a_keeper_and_tests_do_not(app, monkeypatch):
     assert scheduler.maybe_start_search_keeper(app) is not None
     assert scheduler.maybe_start_search_keeper(app) is not None
     assert started == [("--watch", str(keeper.WATCH_EVERY))]
+
+
+def test_gunicorn_master_loads_jieba_once_for_its_workers_and_workers_drop_its_connections(app, monkeypatch):
+    import gc
+    from types import SimpleNamespace
+
+    from flask import Flask
+    from sqlalchemy.engine import Engine
+
+    from marketplace.search import index as index_module
+
+    loaded, frozen, disposed = [], [], []
+    monkeypatch.setattr(index_module, "preload_for_workers", lambda a: loaded.append(a))
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(Engine, "dispose", lambda self, close=True: disposed.append(close))
+    monkeypatch.setenv("SEARCH_KEEPER", "0")
+    monkeypatch.delenv("WEB_PRELOAD", raising=False)
+    conf = _gunicorn_conf()
+    assert conf.preload_app
+    server = _Server()
+    server.app = SimpleNamespace(wsgi=lambda: app)
+    conf.when_ready(server)
+    assert loaded == [app] and frozen == [True]
+    conf.post_fork(server, None)
+    assert disposed and set(disposed) == {False}  # the master's pooled connections are left to it
+    # Another app under the same settings (bench/bare_app.py): nothing loaded, nothing disposed.
+    loaded.clear(), frozen.clear(), disposed.clear()
+    server.app = SimpleNamespace(wsgi=lambda: Flask("bare"))
+    conf.when_ready(server)
+    conf.post_fork(server, None)
+    assert loaded == frozen == disposed == []
+    # WEB_PRELOAD=0: every worker imports the app itself, as before.
+    monkeypatch.setenv("WEB_PRELOAD", "0")
+    conf = _gunicorn_conf()
+    server.app = SimpleNamespace(wsgi=lambda: app)
+    conf.when_ready(server)
+    conf.post_fork(server, None)
+    assert not conf.preload_app and loaded == frozen == disposed == []

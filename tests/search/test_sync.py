@@ -4,6 +4,7 @@ database by `flask search reindex`, when lost or corrupt, and when the dictionar
 import shutil
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.challenges import operations as challenge_ops
@@ -190,7 +191,10 @@ def test_damaged_segment_falls_back_and_is_rebuilt_by_the_worker(app, publish, i
     result = search("体征监测")
     assert result.rebuilding and keys(result) == [("challenge", challenge.id)]
     monkeypatch.setattr(index, "rebuild", original)
-    assert index_module.ensure_index(app) in ("damaged", "unreadable (unpack requires a buffer of 4 bytes)")
+    # (the reason names what broke first: a compound segment's directory, or, as segments are
+    # now written, a separate postings file's header)
+    assert index_module.ensure_index(app) in ("damaged", "unreadable (unpack requires a buffer of 4 bytes)",
+                                              "unreadable (Unknown file header b'\\x00gar')")
     result = search("体征监测")
     assert not result.rebuilding and keys(result) == [("challenge", challenge.id)]
 
@@ -234,3 +238,32 @@ def test_fallback_shows_only_public_challenges(app, publish, dept, index, index_
     assert "草稿" not in body and "待审核" not in body and "已撤销" not in body
     assert api_items(client, "养老助餐") == (True, [public.id])
     assert search("养老助餐", type="provider").items == []
+
+
+def test_a_search_only_reads_the_logs_top_when_nothing_is_new(publish, index, monkeypatch):
+    """Before each query: one read of the change log's highest id against the index's mark; the
+    catch-up (a session, the log, the writer lock) only when another process logged something."""
+    challenge = publish(title="智慧菜场数字化改造")
+    assert keys(search("智慧菜场")) == [("challenge", challenge.id)]
+    assert index.caught_up()
+    with monkeypatch.context() as patched:
+        patched.setattr(index, "catch_up", lambda *args, **kwargs: pytest.fail("caught up with nothing new"))
+        assert keys(search("智慧菜场")) == [("challenge", challenge.id)]
+    # Changed and logged by another server (no listener in this process) …
+    db.session.execute(sa.update(Challenge).where(Challenge.id == challenge.id).values(title="红色场馆数字化"))
+    db.session.execute(sa.insert(SearchChange).values(doc_type="challenge", object_id=challenge.id,
+                                                      created_at=datetime.now(UTC)))
+    db.session.commit()
+    # … so this one catches up before its next query.
+    assert not index.caught_up()
+    assert keys(search("红色场馆")) == [("challenge", challenge.id)] and search("智慧菜场").total == 0
+    assert index.caught_up()
+
+
+def test_segments_are_separate_files_read_through_the_page_cache(publish, index, index_dir):
+    """No compound segment: Whoosh would copy one into every process's own memory."""
+    publish(title="城市运行体征监测")
+    index.catch_up()
+    names = [path.name for path in index_dir.iterdir()]
+    assert not [n for n in names if n.endswith(".seg")], names
+    assert [n for n in names if n.endswith(".pst")] and [n for n in names if n.endswith(".trm")]
