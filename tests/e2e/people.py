@@ -17,10 +17,14 @@ def log_in(page: Page, email, password=factories.PASSWORD):
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("alert")).to_contain_text("欢迎")
+    page.wait_for_load_state("load")  # the header's menus work once Bootstrap's script has run
 
 
 def unit_menu(page: Page, name):
     """A department user's own queue (本单位榜单, 发布榜单, 项目库, 需求征集) from the header's 本单位业务 menu."""
     nav = main_nav(page)
+    # The menu opens through Bootstrap's script, which runs after the header is drawn: a click
+    # before the page's load event would open nothing.
+    page.wait_for_load_state("load")
     nav.get_by_role("button", name="本单位业务", exact=True).click()
     nav.get_by_role("link", name=name, exact=True).click()

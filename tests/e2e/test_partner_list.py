@@ -44,6 +44,7 @@ def log_in_after_sign_up(page: Page, email, password="Qiye-2025-pass"):
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("alert")).to_contain_text("欢迎")
+    page.wait_for_load_state("load")  # the header's menus work once Bootstrap's script has run
 
 
 def open_review_queue(admin: Page):
