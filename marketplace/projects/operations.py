@@ -297,14 +297,18 @@ def stage_documents(project):
     ).all()
 
 
-def missing_documents(project, stage=None):
-    """What must be uploaded before the project can leave `stage` (default: its current one)."""
+def missing_documents(project, stage=None, documents=None):
+    """What must be uploaded before the project can leave `stage` (default: its current one).
+    `documents`: the project's documents when the caller has them loaded already."""
     stage = stage or project.stage
     required = DOCUMENT_REQUIRED.get(stage)
     if required is None:
         return []
-    count = db.session.scalar(sa.select(sa.func.count(ProjectDocument.id)).where(
-        ProjectDocument.project_id == project.id, ProjectDocument.stage == stage))
+    if documents is not None:
+        count = sum(1 for d in documents if d.stage == stage)
+    else:
+        count = db.session.scalar(sa.select(sa.func.count(ProjectDocument.id)).where(
+            ProjectDocument.project_id == project.id, ProjectDocument.stage == stage))
     return [] if count else [required]
 
 
@@ -343,11 +347,15 @@ def _actor_role(actor):
     return actor.role.value if actor is not None else None
 
 
-def pending_gate_roles(project):
-    """Roles still to approve the gate out of the current stage."""
+def pending_gate_roles(project, approvals=None):
+    """Roles still to approve the gate out of the current stage. `approvals`: the project's
+    approvals (gate_approvals) when the caller has them loaded already."""
     roles = GATE_ROLES.get(project.stage, ())
-    done = set(db.session.scalars(sa.select(GateApproval.role).where(
-        GateApproval.project_id == project.id, GateApproval.stage == project.stage)))
+    if approvals is not None:
+        done = {a.role for a in approvals if a.stage == project.stage}
+    else:
+        done = set(db.session.scalars(sa.select(GateApproval.role).where(
+            GateApproval.project_id == project.id, GateApproval.stage == project.stage)))
     return [r for r in roles if r not in done]
 
 
@@ -407,7 +415,11 @@ _ROLE_LABELS = {"department": "发榜单位", "admin": "平台管理员"}
 
 # --- gate requests (申请进入下一阶段 / 退回) ---------------------------------------------------
 
-def pending_gate_request(project):
+def pending_gate_request(project, requests=None):
+    """The request waiting at the gate, if any. `requests`: the project's requests (gate_requests)
+    when the caller has them loaded already."""
+    if requests is not None:
+        return next((r for r in requests if r.status == GateRequestStatus.pending), None)
     return db.session.scalar(sa.select(GateRequest).where(GateRequest.project_id == project.id,
                                                           GateRequest.status == GateRequestStatus.pending))
 

@@ -95,14 +95,15 @@ def _detail(project, status=200, **forms):
     owners = ops.owner_candidates(project)
     acceptances = ops.acceptances(project)
     documents = ops.stage_documents(project)
+    approvals, gate_requests = ops.gate_approvals(project), ops.gate_requests(project)
     document_form = forms.get("document_form") or DocumentForm(formdata=None, stage=project.stage.value)
     context = {
         "project": project, "today": today, "order": ORDER, "upcoming": upcoming,
         "documents": documents, "documents_by_stage": {s: [d for d in documents if d.stage == s] for s in ORDER},
-        "required_documents": DOCUMENT_REQUIRED, "missing": ops.missing_documents(project),
-        "gate_roles": GATE_ROLES.get(project.stage, ()), "pending_roles": ops.pending_gate_roles(project),
-        "approvals": ops.gate_approvals(project),
-        "gate_request": ops.pending_gate_request(project), "gate_requests": ops.gate_requests(project),
+        "required_documents": DOCUMENT_REQUIRED, "missing": ops.missing_documents(project, documents=documents),
+        "gate_roles": GATE_ROLES.get(project.stage, ()),
+        "pending_roles": ops.pending_gate_roles(project, approvals=approvals), "approvals": approvals,
+        "gate_request": ops.pending_gate_request(project, requests=gate_requests), "gate_requests": gate_requests,
         "can_request_gate": permissions.can_request_gate(user, project),
         "gate_request_form": forms.get("gate_request_form") or GateRequestForm(formdata=None, prefix="gq"),
         "gate_return_form": forms.get("gate_return_form") or GateReturnForm(formdata=None, prefix="gr"),

@@ -332,8 +332,7 @@ VERDICTS = {"plausible": "数值可信", "doubtful": "存疑"}
 
 def metric_checks(member) -> dict:
     """{(submission_id, criterion_id): MetricCheck} of this member's sheet."""
-    rows = db.session.scalars(sa.select(MetricCheck).where(MetricCheck.member_id == member.id))
-    return {(c.submission_id, c.criterion_id): c for c in rows}
+    return panel_metric_checks([member])[member.id]
 
 
 def panel_metric_checks(panel) -> dict:

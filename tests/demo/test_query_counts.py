@@ -66,7 +66,7 @@ def test_signed_in_main_pages_are_bounded(client):
     # The project page still loads each milestone's reports and each report's files one by one
     # (a known N+1, bounded here at today's count on the demo); documents' files and acceptance
     # members come with their lists.
-    pages = {f"/rounds/{closed.id}/results": 12, f"/projects/{project.id}": 22, "/admin/": 8,
+    pages = {f"/rounds/{closed.id}/results": 12, f"/projects/{project.id}": 20, "/admin/": 8,
              f"/challenges/{closed.challenge_id}": 12}
     for url, bound in pages.items():
         client.get(url)
